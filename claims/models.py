@@ -1,0 +1,452 @@
+"""Claims (checkable assertions), the evidence behind them, places, topics and units involved."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from core.choices import Confidence, Credibility, DatePrecision, Marking, choice_values
+from core.dates import format_date, period_end, period_start
+from core.models import AliasBase, HierarchyMixin, MarkedModel, TrackedModel, marking_constraint
+
+from .querysets import CitationQuerySet, ClaimQuerySet, LocationQuerySet
+
+
+class Topic(models.Model):
+    """A subject analysts group claims by ("POW executions", "DPRK forces in Russia")."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+
+class LocationKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region / oblast"
+    DISTRICT = "district", "District / raion"
+    SETTLEMENT = "settlement", "City, town or village"
+    SITE = "site", "Site or facility"
+    AREA = "area", "Area / front sector"
+    OTHER = "other", "Other"
+
+
+class LocationPrecision(models.TextChoices):
+    EXACT = "exact", "Exact"
+    WITHIN_100M = "100m", "Within about 100 m"
+    WITHIN_1KM = "1km", "Within about 1 km"
+    SETTLEMENT = "settlement", "Settlement"
+    REGION = "region", "Region"
+
+
+class Location(HierarchyMixin, TrackedModel):
+    """A named place with coordinates as precise as reporting allows, inside a parent place."""
+
+    Kind = LocationKind
+
+    Precision = LocationPrecision
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    precision = models.CharField(
+        max_length=16,
+        choices=Precision.choices,
+        default=Precision.SETTLEMENT,
+        help_text="How precise the coordinates are: reporting often only says “near Pokrovsk”.",
+    )
+    description = models.TextField(blank=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="location_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="location_unique_at_top"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="location_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="location_coordinates_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=choice_values(LocationKind)), name="location_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(precision__in=choice_values(LocationPrecision)),
+                name="location_precision_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.parent.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError("Give both latitude and longitude, or neither.")
+
+
+class LocationAlias(AliasBase):
+    """Another spelling of a place ("Zaporizhzhia" for "Zaporizhia")."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta(AliasBase.Meta):
+        verbose_name_plural = "location aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="location_alias_unique"),
+        ]
+
+
+class ClaimKind(models.TextChoices):
+    EVENT = "event", "Event"
+    STATISTIC = "statistic", "Statistic"
+    ASSESSMENT = "assessment", "Assessment"
+    ATTRIBUTION = "attribution", "Attribution"
+    STATEMENT = "statement", "Statement"
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    CORROBORATED = "corroborated", "Corroborated"
+    DISPUTED = "disputed", "Disputed"
+    REFUTED = "refuted", "Refuted"
+
+
+class Claim(TrackedModel, MarkedModel):
+    """One checkable assertion about the world, in the analyst's words."""
+
+    Kind = ClaimKind
+
+    Status = ClaimStatus
+
+    title = models.CharField(max_length=200, help_text="A short title for lists.")
+    statement = models.TextField(help_text="The assertion, precise enough to be checked.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EVENT)
+    topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
+    occurred_start = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        verbose_name="occurred from",
+        help_text="When it happened; with month precision enter any day of that month.",
+    )
+    occurred_end = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        verbose_name="occurred until",
+        help_text="Last day of a range; left empty, the single period of the start date.",
+    )
+    occurred_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        verbose_name="date precision",
+    )
+    ongoing = models.BooleanField(
+        default=False, help_text="Still true at the time of reporting (“since Fall 2024”)."
+    )
+    locations = models.ManyToManyField(Location, related_name="claims", blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.UNVERIFIED, db_index=True
+    )
+    confidence = models.CharField(
+        max_length=24,
+        choices=Confidence.choices,
+        blank=True,
+        help_text="ICD 203 estimative language; empty until an analyst has judged it.",
+    )
+    notes = models.TextField(blank=True, help_text="Analyst's working notes.")
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_start", "-pk"]
+        indexes = [models.Index(fields=["-updated_at"], name="claim_updated_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occurred_end__isnull=True) | Q(occurred_start__isnull=False),
+                name="claim_end_needs_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_end__isnull=True) | Q(occurred_end__gte=F("occurred_start")),
+                name="claim_occurred_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(ongoing=False) | Q(occurred_end__isnull=True),
+                name="claim_ongoing_has_no_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=choice_values(ClaimKind)), name="claim_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(ClaimStatus)), name="claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=[*choice_values(Confidence), ""]),
+                name="claim_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_precision__in=choice_values(DatePrecision)),
+                name="claim_precision_valid",
+            ),
+            marking_constraint("claim"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_claim_change", args=[self.pk])
+
+    @property
+    def occurred_display(self) -> str:
+        """When it happened, as precisely as known: "Fall 2024", "since Fall 2024", "Aug–Oct 2024"."""
+        if self.occurred_start is None:
+            return ""
+        start = format_date(self.occurred_start, self.occurred_precision)
+        if self.ongoing:
+            return f"since {start}"
+        if self.occurred_end is None or self.occurred_end == period_end(
+            self.occurred_start, self.occurred_precision
+        ):
+            return start
+        return f"{start} – {format_date(self.occurred_end, self.occurred_precision)}"
+
+    @property
+    def is_marked_sensitive(self) -> bool:
+        """True for AMBER and above: shown with a warning wherever it is displayed."""
+        return self.marking not in (Marking.CLEAR, Marking.GREEN)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.occurred_end and not self.occurred_start:
+            raise ValidationError({"occurred_end": "Give a start date before an end date."})
+        if self.ongoing and self.occurred_end:
+            raise ValidationError({"ongoing": "An ongoing claim has no end date; clear one."})
+        if self.occurred_start and self.occurred_end:
+            start = period_start(self.occurred_start, self.occurred_precision)
+            if period_end(self.occurred_end, self.occurred_precision) < start:
+                raise ValidationError({"occurred_end": "The end date is before the start date."})
+
+    def save(self, *args, **kwargs) -> None:
+        # Store whole periods so range filters compare like with like: "October 2024" is
+        # 1–31 October, "Fall 2024" is 1 September – 30 November.
+        if self.occurred_start:
+            precision = self.occurred_precision
+            self.occurred_start = period_start(self.occurred_start, precision)
+            if self.occurred_end:
+                self.occurred_end = period_end(self.occurred_end, precision)
+            elif not self.ongoing:
+                self.occurred_end = period_end(self.occurred_start, precision)
+        super().save(*args, **kwargs)
+
+
+class Quantity(models.Model):
+    """A number stated in a claim, typed: "109 victims", "10 to 15 personnel as of 20 Feb 2025"."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="quantities")
+    measure = models.CharField(
+        max_length=200, help_text="What is counted or measured, e.g. “victims”."
+    )
+    low = models.DecimalField(max_digits=20, decimal_places=4)
+    high = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Upper bound of a range; empty for a single value.",
+    )
+    unit_of_measure = models.CharField(max_length=50, blank=True, help_text="E.g. persons, m.")
+    approximate = models.BooleanField(default=False, help_text="Reported as “about” / “roughly”.")
+    as_of = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, help_text="E.g. “down from 50”.")
+
+    class Meta:
+        verbose_name_plural = "quantities"
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(high__isnull=True) | Q(high__gte=F("low")),
+                name="quantity_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        def number(value) -> str:
+            return f"{value.normalize():,f}"
+
+        value = number(self.low) if self.high is None else f"{number(self.low)}–{number(self.high)}"
+        about = "about " if self.approximate else ""
+        return f"{self.measure}: {about}{value} {self.unit_of_measure}".strip()
+
+
+class CitationStance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    DISPUTES = "disputes", "Disputes"
+    MENTIONS = "mentions", "Mentions"
+
+
+class Citation(TrackedModel):
+    """The evidence link: a publication supporting, disputing or mentioning a claim."""
+
+    Stance = CitationStance
+
+    # PROTECT on both sides: deleting a claim or a publication must never silently take the
+    # evidence linking them with it.
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="citations")
+    publication = models.ForeignKey(
+        "sources.Publication", on_delete=models.PROTECT, related_name="citations"
+    )
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
+    excerpt = models.TextField(blank=True, help_text="The exact words quoted, in the original.")
+    excerpt_language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag.")
+    translation = models.TextField(blank=True, help_text="English translation of the excerpt.")
+    locator_page = models.CharField(max_length=20, blank=True, verbose_name="page")
+    locator_paragraph = models.PositiveIntegerField(null=True, blank=True, verbose_name="paragraph")
+    locator_timestamp = models.DurationField(
+        null=True, blank=True, verbose_name="timestamp", help_text="Position in a video, hh:mm:ss."
+    )
+    locator_footnote = models.CharField(
+        max_length=20, blank=True, verbose_name="footnote", help_text="E.g. 5 for footnote [5]."
+    )
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility.choices,
+        default=Credibility.CANNOT_BE_JUDGED,
+        help_text="Admiralty scale: how credible this information is.",
+    )
+    note = models.TextField(blank=True)
+
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="citation_credibility_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=choice_values(CitationStance)), name="citation_stance_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.get_stance_display().lower()} “{self.claim}”"
+
+    @property
+    def locator_display(self) -> str:
+        """Where in the publication: "fn. [5], p. 3, ¶ 2, 00:01:23"."""
+        parts = []
+        if self.locator_footnote:
+            parts.append(f"fn. [{self.locator_footnote}]")
+        if self.locator_page:
+            parts.append(f"p. {self.locator_page}")
+        if self.locator_paragraph:
+            parts.append(f"¶ {self.locator_paragraph}")
+        if self.locator_timestamp is not None:
+            total = int(self.locator_timestamp.total_seconds())
+            parts.append(f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}")
+        return ", ".join(parts)
+
+    def grade_with(self, reliability: str) -> str:
+        """The Admiralty grade ("B2") given the reliability of the publication's source."""
+        return f"{reliability}{self.credibility}"
+
+
+class ClaimRelationKind(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    REFINES = "refines", "Refines"
+    DUPLICATES = "duplicates", "Duplicates"
+
+
+class ClaimRelation(TrackedModel):
+    """How one claim bears on another: supports, contradicts, refines or duplicates it."""
+
+    Kind = ClaimRelationKind
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "kind"], name="claim_relation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")), name="claim_relation_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=choice_values(ClaimRelationKind)),
+                name="claim_relation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.from_claim}” {self.get_kind_display().lower()} “{self.to_claim}”"
+
+
+class UnitInvolvementRole(models.TextChoices):
+    PERPETRATOR = "perpetrator", "Perpetrator"
+    ATTRIBUTED = "attributed", "Attributed"
+    SUBJECT = "subject", "Subject"
+    LOCATED = "located", "Located"
+    MENTIONED = "mentioned", "Mentioned"
+
+
+class UnitInvolvement(TrackedModel):
+    """A military unit's part in a claim: perpetrator, attributed, subject, located, mentioned."""
+
+    Role = UnitInvolvementRole
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="involvements")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    attributed_by = models.ForeignKey(
+        "sources.Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who attributes the act to the unit (Forbes → 155th Naval Infantry Brigade).",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "unit involvement"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "unit", "role"], name="unit_involvement_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=choice_values(UnitInvolvementRole)),
+                name="unit_involvement_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_role_display().lower()}) in “{self.claim}”"

@@ -1,0 +1,105 @@
+"""Loading, visibility and filtering rules for claims, citations and places."""
+
+import datetime as dt
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Prefetch, Q
+
+from core.querysets import MarkedQuerySet, TreeQuerySet, visible_markings
+
+
+class LocationQuerySet(TreeQuerySet):
+    """Queryset of places; ``descendants_of`` gives a place and everything inside it."""
+
+    def with_related(self):
+        """What a list of places shows: the parent and aliases."""
+        return self.select_related("parent").prefetch_related("aliases")
+
+
+class ClaimQuerySet(MarkedQuerySet):
+    """Queryset of claims with the loading and filtering rules every view shares."""
+
+    def with_related(self, user=None):
+        """Everything a claim list or detail renders, in a fixed number of queries.
+
+        Citations come with their publication and source (one JOINed query), involvements
+        with their unit; the count of queries does not grow with the number of claims.
+        Given ``user``, citations of publications they may not see are left out.
+        """
+        Citation = apps.get_model("claims", "Citation")
+        citations = Citation.objects.select_related("publication__source").order_by(
+            "publication__published_on", "pk"
+        )
+        if user is not None:
+            citations = citations.visible_to(user)
+        return self.select_related("created_by", "updated_by").prefetch_related(
+            "topics",
+            "locations",
+            "quantities",
+            Prefetch("citations", queryset=citations),
+            Prefetch(
+                "involvements",
+                queryset=apps.get_model("claims", "UnitInvolvement").objects.select_related(
+                    "unit", "attributed_by"
+                ),
+            ),
+            Prefetch(
+                "relations_out",
+                queryset=apps.get_model("claims", "ClaimRelation").objects.select_related(
+                    "to_claim"
+                ),
+            ),
+        )
+
+    def involving_unit(self, unit_id: int, include_subordinates: bool = False):
+        """Claims about a unit, or about it and every unit below it in the ORBAT."""
+        Unit = apps.get_model("units", "Unit")
+        if include_subordinates:
+            condition = Q(involvements__unit__in=Unit.objects.subtree_ids_sql(unit_id))
+        else:
+            condition = Q(involvements__unit=unit_id)
+        # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
+        Involvement = apps.get_model("claims", "UnitInvolvement")
+        return self.filter(pk__in=Involvement.objects.filter(condition).values("claim_id"))
+
+    def at_location(self, location_id: int, include_inside: bool = True):
+        """Claims at a place, or at it and every place inside it."""
+        Location = apps.get_model("claims", "Location")
+        places = Location.objects.subtree_ids_sql(location_id) if include_inside else [location_id]
+        through = self.model.locations.through
+        return self.filter(pk__in=through.objects.filter(location__in=places).values("claim_id"))
+
+    def cited_from_source(self, source_id: int):
+        """Claims with a citation from a source or from the people who speak for it."""
+        Source = apps.get_model("sources", "Source")
+        Citation = apps.get_model("claims", "Citation")
+        sources = Source.objects.affiliated_ids_sql(source_id)
+        return self.filter(
+            pk__in=Citation.objects.filter(publication__source__in=sources).values("claim_id")
+        )
+
+    def occurred_after(self, day: dt.date):
+        """Claims whose period reaches ``day`` or later (open-ended ones included)."""
+        return self.filter(
+            Q(occurred_end__gte=day) | Q(occurred_start__isnull=False, occurred_end__isnull=True)
+        )
+
+    def occurred_before(self, day: dt.date):
+        """Claims whose period starts on or before ``day``."""
+        return self.filter(occurred_start__lte=day)
+
+
+class CitationQuerySet(models.QuerySet):
+    """Queryset of citations (the evidence links)."""
+
+    def visible_to(self, user):
+        """Citations whose claim and publication ``user`` may both see."""
+        allowed = visible_markings(user)
+        if allowed is None:
+            return self
+        return self.filter(claim__marking__in=allowed, publication__marking__in=allowed)
+
+    def with_related(self):
+        """A citation with its claim, publication and source in one query."""
+        return self.select_related("claim", "publication__source")

@@ -1,0 +1,1 @@
+"""Settings packages: ``dev`` (default for manage.py), ``test`` and ``production``."""

@@ -1,0 +1,18 @@
+"""Test settings: the suite runs on PostgreSQL (DATABASE_URL, default the local server)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claimtrace")
+
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR  # noqa: E402
+
+SECRET_KEY = "test-only-key-not-used-anywhere-else-0123456789abcdefghijklmnop"  # noqa: S105
+DEBUG = False
+# Hashing speed matters in tests only; production keeps Django's default hashers.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = BASE_DIR / ".test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
