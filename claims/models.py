@@ -1,5 +1,7 @@
 """Claims (checkable assertions), the evidence behind them, places, topics and units involved."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -222,7 +224,7 @@ class Claim(TrackedModel, MarkedModel):
 
     @property
     def occurred_display(self) -> str:
-        """When it happened, as precisely as known: "Fall 2024", "since Fall 2024", "Aug–Oct 2024"."""
+        """When it happened, as precisely as known: "Fall 2024", "since Fall 2024"."""
         if self.occurred_start is None:
             return ""
         start = format_date(self.occurred_start, self.occurred_precision)
@@ -295,7 +297,7 @@ class Quantity(models.Model):
 
     def __str__(self) -> str:
         def number(value) -> str:
-            return f"{value.normalize():,f}"
+            return f"{Decimal(value).normalize():,f}"
 
         value = number(self.low) if self.high is None else f"{number(self.low)}–{number(self.high)}"
         about = "about " if self.approximate else ""

@@ -56,9 +56,9 @@ class ClaimQuerySet(MarkedQuerySet):
         """Claims about a unit, or about it and every unit below it in the ORBAT."""
         Unit = apps.get_model("units", "Unit")
         if include_subordinates:
-            condition = Q(involvements__unit__in=Unit.objects.subtree_ids_sql(unit_id))
+            condition = Q(unit__in=Unit.objects.subtree_ids_sql(unit_id))
         else:
-            condition = Q(involvements__unit=unit_id)
+            condition = Q(unit=unit_id)
         # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
         Involvement = apps.get_model("claims", "UnitInvolvement")
         return self.filter(pk__in=Involvement.objects.filter(condition).values("claim_id"))

@@ -85,15 +85,15 @@ class HierarchyMixin(models.Model):
     class Meta:
         abstract = True
 
-    def clean(self) -> None:
-        super().clean()
-        self.validate_no_cycle()
-
     def save(self, *args, **kwargs) -> None:
         # Every entry path (admin, API, import, shell) goes through save(): a cycle would make
         # the tree and every "include subordinates" query meaningless, so refuse it here too.
         self.validate_no_cycle()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.validate_no_cycle()
 
     def validate_no_cycle(self) -> None:
         """Raise ValidationError if ``parent`` is this record or one of its descendants."""

@@ -9,7 +9,7 @@ class SourceQuerySet(models.QuerySet):
     """Queryset of sources."""
 
     def with_related(self):
-        """What a list of sources shows: its affiliation and aliases, in a fixed number of queries."""
+        """What a list of sources shows: affiliation and aliases, in a fixed number of queries."""
         return self.select_related("affiliation").prefetch_related("aliases")
 
     def affiliated_ids_sql(self, source_id: int) -> models.QuerySet:

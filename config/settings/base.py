@@ -1,4 +1,4 @@
-"""Settings shared by every environment; everything deployment-specific comes from the environment."""
+"""Settings shared by every environment; deployment-specific values come from the environment."""
 
 import os
 from pathlib import Path

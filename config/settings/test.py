@@ -4,10 +4,10 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claimtrace")
 
-from .base import *  # noqa: E402, F403
-from .base import BASE_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import BASE_DIR
 
-SECRET_KEY = "test-only-key-not-used-anywhere-else-0123456789abcdefghijklmnop"  # noqa: S105
+SECRET_KEY = "test-only-key-not-used-anywhere-else-0123456789abcdefghijklmnop"
 DEBUG = False
 # Hashing speed matters in tests only; production keeps Django's default hashers.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
