@@ -12,7 +12,7 @@ from core.querysets import MarkedQuerySet, TreeQuerySet, visible_markings
 class LocationQuerySet(TreeQuerySet):
     """Queryset of places; ``descendants_of`` gives a place and everything inside it."""
 
-    def with_related(self):
+    def with_related(self, user=None):
         """What a list of places shows: the parent and aliases."""
         return self.select_related("parent").prefetch_related("aliases")
 
@@ -31,8 +31,10 @@ class ClaimQuerySet(MarkedQuerySet):
         citations = Citation.objects.select_related("publication__source").order_by(
             "publication__published_on", "pk"
         )
+        relations = apps.get_model("claims", "ClaimRelation").objects.select_related("to_claim")
         if user is not None:
             citations = citations.visible_to(user)
+            relations = relations.filter(to_claim__in=self.model.objects.visible_to(user))
         return self.select_related("created_by", "updated_by").prefetch_related(
             "topics",
             "locations",
@@ -100,6 +102,6 @@ class CitationQuerySet(models.QuerySet):
             return self
         return self.filter(claim__marking__in=allowed, publication__marking__in=allowed)
 
-    def with_related(self):
+    def with_related(self, user=None):
         """A citation with its claim, publication and source in one query."""
         return self.select_related("claim", "publication__source")

@@ -1,5 +1,7 @@
 """Abstract bases that every domain model builds on."""
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -109,3 +111,44 @@ class HierarchyMixin(models.Model):
                     "parent would make a cycle. Pick a record higher up."
                 }
             )
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored, so the database cannot leak it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “notebook”.")
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="First characters, to recognise a token."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        """The stored form of a token key."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str, expires_at=None) -> tuple["ApiToken", str]:
+        """Create a token for ``user``; the plain key is returned once and never stored."""
+        key = f"ct_{secrets.token_urlsafe(32)}"
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=key[:10],
+            key_hash=cls.hash_key(key),
+            expires_at=expires_at,
+        )
+        return token, key

@@ -1,6 +1,8 @@
 """Loading and visibility rules for sources and publications."""
 
+from django.apps import apps
 from django.db import models
+from django.db.models import Prefetch
 
 from core.querysets import MarkedQuerySet
 
@@ -8,9 +10,9 @@ from core.querysets import MarkedQuerySet
 class SourceQuerySet(models.QuerySet):
     """Queryset of sources."""
 
-    def with_related(self):
-        """What a list of sources shows: affiliation and aliases, in a fixed number of queries."""
-        return self.select_related("affiliation").prefetch_related("aliases")
+    def with_related(self, user=None):
+        """What a source shows: affiliation, aliases and the people who speak for it."""
+        return self.select_related("affiliation").prefetch_related("aliases", "members")
 
     def affiliated_ids_sql(self, source_id: int) -> models.QuerySet:
         """A source and the people who speak for it (one level), as a subquery of ids."""
@@ -20,6 +22,25 @@ class SourceQuerySet(models.QuerySet):
 class PublicationQuerySet(MarkedQuerySet):
     """Queryset of publications."""
 
-    def with_related(self):
-        """What a list of publications shows: the source and the people in it."""
-        return self.select_related("source").prefetch_related("people")
+    def with_related(self, user=None):
+        """What a publication shows: source, people and both directions of the citation graph.
+
+        Given ``user``, links to publications they may not see are left out.
+        """
+        Reference = apps.get_model("sources", "PublicationReference")
+        made = Reference.objects.select_related("cited__source")
+        received = Reference.objects.select_related("citing__source")
+        if user is not None:
+            visible = self.model.objects.visible_to(user).values("pk")
+            made = made.filter(cited__in=visible)
+            received = received.filter(citing__in=visible)
+        return self.select_related("source").prefetch_related(
+            Prefetch(
+                "publicationperson_set",
+                queryset=apps.get_model("sources", "PublicationPerson").objects.select_related(
+                    "person"
+                ),
+            ),
+            Prefetch("references_made", queryset=made),
+            Prefetch("references_received", queryset=received),
+        )

@@ -6,9 +6,9 @@ from core.querysets import TreeQuerySet
 class UnitQuerySet(TreeQuerySet):
     """Queryset of units; tree queries (subtree, ancestor chains) come from ``TreeQuerySet``."""
 
-    def with_related(self):
-        """What a list of units shows: parent, aliases and honorific titles."""
-        return self.select_related("parent").prefetch_related("aliases", "honorifics")
+    def with_related(self, user=None):
+        """What a unit shows: parent, direct subordinates, aliases and honorific titles."""
+        return self.select_related("parent").prefetch_related("aliases", "honorifics", "children")
 
     def orbat_paths(self, ids: list[int]) -> dict[int, str]:
         """Short ORBAT path per unit id ("30th MRB › 2nd CAA › Central MD"), in one query."""

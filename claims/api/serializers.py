@@ -1,0 +1,352 @@
+"""API shapes of claims, citations, places and topics."""
+
+from django.db import transaction
+from rest_framework import serializers
+
+from claims.models import (
+    Citation,
+    Claim,
+    ClaimRelation,
+    Location,
+    Quantity,
+    Topic,
+    UnitInvolvement,
+)
+from core.api.fields import SummaryRelatedField
+from core.api.serializers import AliasListField, StampedModelSerializer, replace_aliases
+from sources.api.serializers import PublicationSummarySerializer, SourceSummarySerializer
+from sources.models import Publication, Source
+from units.api.serializers import UnitSummarySerializer
+from units.models import Unit
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    """A subject claims are grouped by."""
+
+    slug = serializers.SlugField(required=False)
+
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "description"]
+
+
+class LocationSummarySerializer(serializers.ModelSerializer):
+    """A place in one line, with coordinates and how precise they are."""
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "kind", "latitude", "longitude", "precision"]
+
+
+class LocationSerializer(StampedModelSerializer):
+    """A place inside its parent place."""
+
+    parent = SummaryRelatedField(
+        LocationSummarySerializer,
+        queryset=Location.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    aliases = AliasListField(required=False)
+
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "uuid",
+            "name",
+            "kind",
+            "parent",
+            "country",
+            "latitude",
+            "longitude",
+            "precision",
+            "aliases",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            raise serializers.ValidationError(
+                {"longitude": "Give both latitude and longitude, or neither."}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        aliases = validated_data.pop("aliases", [])
+        with transaction.atomic():
+            location = super().create(validated_data)
+            replace_aliases(location, aliases)
+        return location
+
+    def update(self, instance, validated_data):
+        aliases = validated_data.pop("aliases", None)
+        with transaction.atomic():
+            location = super().update(instance, validated_data)
+            replace_aliases(location, aliases)
+        return location
+
+
+class ClaimSummarySerializer(serializers.ModelSerializer):
+    """A claim in one line."""
+
+    occurred_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "title", "kind", "status", "marking", "occurred_display"]
+
+
+class LocatorSerializer(serializers.Serializer):
+    """Where in the publication the evidence is."""
+
+    page = serializers.CharField(source="locator_page", allow_blank=True, required=False)
+    paragraph = serializers.IntegerField(
+        source="locator_paragraph", allow_null=True, required=False, min_value=1
+    )
+    timestamp = serializers.DurationField(
+        source="locator_timestamp", allow_null=True, required=False
+    )
+    footnote = serializers.CharField(source="locator_footnote", allow_blank=True, required=False)
+    display = serializers.CharField(source="locator_display", read_only=True)
+
+
+class CitationSerializer(StampedModelSerializer):
+    """The evidence link: which publication says what about a claim, and how credibly."""
+
+    claim = SummaryRelatedField(ClaimSummarySerializer, queryset=Claim.objects.all())
+    publication = SummaryRelatedField(
+        PublicationSummarySerializer, queryset=Publication.objects.all()
+    )
+    locator = LocatorSerializer(source="*", required=False)
+    grade = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "uuid",
+            "claim",
+            "publication",
+            "stance",
+            "excerpt",
+            "excerpt_language",
+            "translation",
+            "locator",
+            "credibility",
+            "grade",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_grade(self, citation: Citation) -> str:
+        """Admiralty grade: the source's reliability and this information's credibility."""
+        return citation.grade_with(citation.publication.source.reliability)
+
+
+class NestedCitationSerializer(CitationSerializer):
+    """A citation inside its claim (the claim itself is left out)."""
+
+    class Meta(CitationSerializer.Meta):
+        fields = [name for name in CitationSerializer.Meta.fields if name != "claim"]
+
+
+class InvolvementSerializer(serializers.ModelSerializer):
+    """A unit's part in a claim; ``orbat_path`` shows where it sits in the ORBAT."""
+
+    unit = SummaryRelatedField(UnitSummarySerializer, queryset=Unit.objects.all())
+    attributed_by = SummaryRelatedField(
+        SourceSummarySerializer, queryset=Source.objects.all(), allow_null=True, required=False
+    )
+    orbat_path = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UnitInvolvement
+        fields = ["unit", "orbat_path", "role", "attributed_by", "note"]
+
+    def get_orbat_path(self, involvement: UnitInvolvement) -> str:
+        """ "30th MRB › 2nd CAA › Central MD", computed for the whole page at once."""
+        paths = self.context.get("prepared", {}).get("orbat_paths", {})
+        return paths.get(involvement.unit_id, involvement.unit.short_name)
+
+
+class QuantitySerializer(serializers.ModelSerializer):
+    """A typed number in the claim."""
+
+    class Meta:
+        model = Quantity
+        fields = [
+            "measure",
+            "low",
+            "high",
+            "unit_of_measure",
+            "approximate",
+            "as_of",
+            "note",
+        ]
+
+    def validate(self, attrs):
+        if attrs.get("high") is not None and attrs["high"] < attrs["low"]:
+            raise serializers.ValidationError({"high": "The high value is below the low value."})
+        return attrs
+
+
+class RelationSerializer(serializers.ModelSerializer):
+    """How this claim bears on another one."""
+
+    claim = SummaryRelatedField(
+        ClaimSummarySerializer, source="to_claim", queryset=Claim.objects.all()
+    )
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["claim", "kind", "note"]
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    """When it happened: a period or range and how precisely it is known."""
+
+    start = serializers.DateField(source="occurred_start", allow_null=True, required=False)
+    end = serializers.DateField(source="occurred_end", allow_null=True, required=False)
+    precision = serializers.ChoiceField(
+        source="occurred_precision",
+        choices=Claim._meta.get_field("occurred_precision").choices,
+        required=False,
+    )
+    ongoing = serializers.BooleanField(required=False)
+    display = serializers.CharField(source="occurred_display", read_only=True)
+
+
+class ClaimSerializer(StampedModelSerializer):
+    """A claim with everything needed to judge it: evidence, units, places, numbers, links.
+
+    Writes take ids for topics and locations; ``units``, ``quantities`` and ``related``
+    replace the claim's current ones when given. Citations are written at ``/api/citations/``.
+    """
+
+    occurred = OccurrenceSerializer(source="*", required=False)
+    topics = SummaryRelatedField(
+        TopicSerializer, queryset=Topic.objects.all(), many=True, required=False
+    )
+    locations = SummaryRelatedField(
+        LocationSummarySerializer, queryset=Location.objects.all(), many=True, required=False
+    )
+    citations = NestedCitationSerializer(many=True, read_only=True)
+    units = InvolvementSerializer(source="involvements", many=True, required=False)
+    quantities = QuantitySerializer(many=True, required=False)
+    related = RelationSerializer(source="relations_out", many=True, required=False)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "uuid",
+            "title",
+            "statement",
+            "kind",
+            "status",
+            "confidence",
+            "marking",
+            "occurred",
+            "topics",
+            "locations",
+            "quantities",
+            "units",
+            "citations",
+            "related",
+            "notes",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+        ]
+
+    def validate_related(self, relations: list[dict]) -> list[dict]:
+        if self.instance is not None and any(r["to_claim"] == self.instance for r in relations):
+            raise serializers.ValidationError("A claim cannot be related to itself.")
+        return relations
+
+    def validate_units(self, involvements: list[dict]) -> list[dict]:
+        keys = [(row["unit"].pk, row["role"]) for row in involvements]
+        if len(keys) != len(set(keys)):
+            raise serializers.ValidationError("The same unit is listed twice with the same role.")
+        return involvements
+
+    def create(self, validated_data):
+        nested = self._pop_nested(validated_data)
+        with transaction.atomic():
+            claim = super().create(validated_data)
+            self._write_nested(claim, nested)
+        return claim
+
+    def update(self, instance, validated_data):
+        nested = self._pop_nested(validated_data)
+        with transaction.atomic():
+            claim = super().update(instance, validated_data)
+            self._write_nested(claim, nested)
+        return claim
+
+    @staticmethod
+    def _pop_nested(validated_data: dict) -> dict:
+        return {
+            name: validated_data.pop(name)
+            for name in ("involvements", "quantities", "relations_out")
+            if name in validated_data
+        }
+
+    def _write_nested(self, claim: Claim, nested: dict) -> None:
+        """Replace the nested lists that were sent, keeping rows that stay (ids, history)."""
+        user = self.context["request"].user
+        if "involvements" in nested:
+            self._sync(claim.involvements, nested["involvements"], ("unit", "role"), user)
+        if "relations_out" in nested:
+            self._sync(claim.relations_out, nested["relations_out"], ("to_claim", "kind"), user)
+        if "quantities" in nested:
+            claim.quantities.all().delete()
+            Quantity.objects.bulk_create(
+                [Quantity(claim=claim, **row) for row in nested["quantities"]]
+            )
+
+    @staticmethod
+    def _sync(manager, rows: list[dict], key_fields: tuple[str, str], user) -> None:
+        """Make ``manager`` hold exactly ``rows``, matched on ``key_fields``."""
+
+        def row_key(row: dict) -> tuple:
+            return tuple(getattr(row[name], "pk", row[name]) for name in key_fields)
+
+        def record_key(record) -> tuple:
+            return tuple(
+                getattr(record, record._meta.get_field(name).attname) for name in key_fields
+            )
+
+        wanted = {row_key(row): row for row in rows}
+        for existing in manager.all():
+            row = wanted.pop(record_key(existing), None)
+            if row is None:
+                existing.delete()
+                continue
+            changes = {
+                name: value for name, value in row.items() if getattr(existing, name) != value
+            }
+            if changes:
+                for name, value in changes.items():
+                    setattr(existing, name, value)
+                existing.updated_by = user
+                existing.save()
+        for row in wanted.values():
+            manager.create(created_by=user, updated_by=user, **row)
+
+
+class ClaimBriefSerializer(ClaimSummarySerializer):
+    """The compact claim of ``?brief=1``: enough for a list row."""
+
+    class Meta(ClaimSummarySerializer.Meta):
+        fields = [*ClaimSummarySerializer.Meta.fields, "confidence", "updated_at"]

@@ -1,0 +1,162 @@
+"""Filters for claims, citations, places and topics, shared by the API and the pages."""
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import F, Q, QuerySet
+
+from claims.models import Citation, Claim, Location, Topic
+from core.choices import Confidence, Credibility, Marking
+from core.filtersets import BaseFilterSet, is_postgresql
+from sources.models import Publication, Source
+from units.models import Unit
+
+
+class ClaimFilterSet(BaseFilterSet):
+    """Every way an analyst narrows the claims down; see each filter's label."""
+
+    topic = django_filters.ModelMultipleChoiceFilter(
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="filter_topic",
+        label="Topic (slug)",
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices)
+    confidence = django_filters.MultipleChoiceFilter(choices=Confidence.choices)
+    marking = django_filters.MultipleChoiceFilter(choices=Marking.choices)
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.all(), method="filter_unit", label="Unit involved"
+    )
+    include_subordinates = django_filters.BooleanFilter(
+        method="filter_nothing", label="With unit: include every subordinate unit"
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        method="filter_source",
+        label="Cited from this source or its people",
+    )
+    publication = django_filters.ModelChoiceFilter(
+        queryset=Publication.objects.all(), method="filter_publication", label="Publication"
+    )
+    location = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(),
+        method="filter_location",
+        label="At this place or inside it",
+    )
+    occurred_after = django_filters.DateFilter(
+        method="filter_occurred_after", label="Happened on or after"
+    )
+    occurred_before = django_filters.DateFilter(
+        method="filter_occurred_before", label="Happened on or before"
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("occurred_start", "occurred"),
+            ("updated_at", "updated"),
+            ("created_at", "created"),
+            ("title", "title"),
+            ("status", "status"),
+        ),
+        label="Order by (prefix - for descending); search results are ranked by default",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["search"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Full-text search on PostgreSQL, ranked (title weighs more than statement);
+        a word-by-word substring match on SQLite."""
+        if not is_postgresql():
+            for word in value.split():
+                queryset = queryset.filter(Q(title__icontains=word) | Q(statement__icontains=word))
+            return queryset
+        vector = SearchVector("title", weight="A", config="english") + SearchVector(
+            "statement", "notes", weight="B", config="english"
+        )
+        query = SearchQuery(value, search_type="websearch", config="english")
+        return (
+            queryset.annotate(search_rank=SearchRank(vector, query))
+            .filter(search_rank__gt=0)
+            .order_by("-search_rank", F("occurred_start").desc(nulls_last=True), "-pk")
+        )
+
+    def filter_topic(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        through = Claim.topics.through
+        return queryset.filter(pk__in=through.objects.filter(topic__in=value).values("claim_id"))
+
+    def filter_unit(self, queryset: QuerySet, name: str, value: Unit) -> QuerySet:
+        subordinates = bool(self.form.cleaned_data.get("include_subordinates"))
+        return queryset.involving_unit(value.pk, include_subordinates=subordinates)
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Modifiers read by another filter (``include_subordinates``) filter nothing alone."""
+        return queryset
+
+    def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
+        return queryset.cited_from_source(value.pk)
+
+    def filter_publication(self, queryset: QuerySet, name: str, value: Publication) -> QuerySet:
+        return queryset.filter(pk__in=Citation.objects.filter(publication=value).values("claim_id"))
+
+    def filter_location(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
+        return queryset.at_location(value.pk)
+
+    def filter_occurred_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.occurred_after(value)
+
+    def filter_occurred_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.occurred_before(value)
+
+
+class CitationFilterSet(BaseFilterSet):
+    """``claim``, ``publication``, ``source``, ``stance``, ``credibility``, ``search`` (excerpt)."""
+
+    search_fields = ("excerpt", "translation", "note")
+
+    claim = django_filters.ModelChoiceFilter(queryset=Claim.objects.all())
+    publication = django_filters.ModelChoiceFilter(queryset=Publication.objects.all())
+    source = django_filters.ModelChoiceFilter(
+        field_name="publication__source", queryset=Source.objects.all()
+    )
+    stance = django_filters.MultipleChoiceFilter(choices=Citation.Stance.choices)
+    credibility = django_filters.MultipleChoiceFilter(choices=Credibility.choices)
+
+    class Meta:
+        model = Citation
+        fields = ["search", "claim", "publication", "source", "stance", "credibility"]
+
+
+class LocationFilterSet(BaseFilterSet):
+    """``search`` (name, aliases), ``kind``, ``country``, ``parent``, ``within`` (any depth)."""
+
+    search_fields = ("name", "aliases__name")
+
+    kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices)
+    country = django_filters.CharFilter(lookup_expr="iexact")
+    parent = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    within = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(), method="filter_within", label="Inside this place"
+    )
+
+    class Meta:
+        model = Location
+        fields = ["search", "kind", "country", "parent", "within"]
+
+    def filter_within(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
+        return queryset.filter(pk__in=Location.objects.subtree_ids_sql(value.pk)).exclude(
+            pk=value.pk
+        )
+
+
+class TopicFilterSet(BaseFilterSet):
+    """``search`` over topic names."""
+
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = Topic
+        fields = ["search"]

@@ -1,0 +1,44 @@
+"""Relation fields: writes take an id, reads give a compact summary of the related record."""
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+
+class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
+    """``{"source": 12}`` on write; ``{"source": {"id": 12, "name": "…"}}`` on read.
+
+    Ids are checked against the records the requesting user may see, so an id of a hidden
+    record is refused like an unknown one and reveals nothing.
+    """
+
+    def __init__(self, summary_serializer: type[serializers.Serializer], **kwargs) -> None:
+        self.summary_serializer = summary_serializer
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+    def to_representation(self, value):
+        return self.summary_serializer(value, context=self.context).data
+
+
+class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """Describe ``SummaryRelatedField`` as an integer id in requests, a summary in responses."""
+
+    target_class = SummaryRelatedField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.INT)
+        component = auto_schema.resolve_serializer(self.target.summary_serializer, direction)
+        return component.ref

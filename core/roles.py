@@ -1,0 +1,67 @@
+"""The roles as Django groups with model permissions: the one definition of who may write."""
+
+from django.apps import apps as global_apps
+
+DOMAIN_APPS = ("sources", "units", "claims")
+
+VIEWER, ANALYST, EDITOR, ADMIN = "viewer", "analyst", "editor", "admin"
+
+# Models an analyst may add and change: claims and the evidence attached to them.
+ANALYST_MODELS = ("claim", "citation", "quantity", "unitinvolvement", "claimrelation")
+
+
+def role_permissions(apps=global_apps) -> dict[str, set[tuple[str, str]]]:
+    """Each role's permissions as (app_label, codename) pairs."""
+    domain = {
+        (model._meta.app_label, model._meta.model_name)
+        for label in DOMAIN_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+    view = {(app, f"view_{model}") for app, model in domain}
+    write = {
+        (app, f"{action}_{model}")
+        for app, model in domain
+        for action in ("add", "change", "delete")
+    }
+    analyst = {
+        (app, f"{action}_{model}")
+        for app, model in domain
+        if model in ANALYST_MODELS
+        for action in ("add", "change")
+    }
+    accounts = {
+        ("auth", f"{action}_{model}")
+        for model in ("user", "group")
+        for action in ("add", "change", "delete", "view")
+    }
+    return {
+        VIEWER: view,
+        ANALYST: view | analyst,
+        EDITOR: view | write,
+        ADMIN: view | write | accounts,
+    }
+
+
+def sync_roles(apps=global_apps, **_kwargs) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    from django.contrib.auth.management import create_permissions
+
+    for label in (*DOMAIN_APPS, "auth"):
+        # Permissions are normally created after all migrations; create them now so the
+        # groups can be filled in the same run. Migration state app configs have no
+        # models_module, which create_permissions checks, so set it for the call.
+        app_config = apps.get_app_config(label)
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = original
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, wanted in role_permissions(apps).items():
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = [
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        group.permissions.set(permissions)

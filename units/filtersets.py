@@ -1,0 +1,30 @@
+"""Filters for units, shared by the API and the pages."""
+
+import django_filters
+
+from core.filtersets import BaseFilterSet
+from units.models import Unit
+
+
+class UnitFilterSet(BaseFilterSet):
+    """``search`` (name, abbreviation, aliases), ``country``, ``echelon``, ``branch``,
+    ``parent`` (direct subordinates) and ``ancestor`` (every unit below it, any depth)."""
+
+    search_fields = ("name", "abbreviation", "aliases__name")
+
+    country = django_filters.CharFilter(lookup_expr="iexact")
+    echelon = django_filters.MultipleChoiceFilter(choices=Unit.Echelon.choices)
+    branch = django_filters.MultipleChoiceFilter(choices=Unit.Branch.choices)
+    parent = django_filters.ModelChoiceFilter(queryset=Unit.objects.all())
+    ancestor = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.all(), method="filter_ancestor", label="Below unit (any depth)"
+    )
+    ordering = django_filters.OrderingFilter(fields=("name", "echelon", "updated_at"))
+
+    class Meta:
+        model = Unit
+        fields = ["search", "country", "echelon", "branch", "parent", "ancestor"]
+
+    def filter_ancestor(self, queryset, name: str, value: Unit):
+        """Units anywhere below ``value`` in the ORBAT (one recursive subquery)."""
+        return queryset.filter(pk__in=Unit.objects.subtree_ids_sql(value.pk)).exclude(pk=value.pk)
