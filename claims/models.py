@@ -395,6 +395,7 @@ class ClaimRelation(TrackedModel):
     note = models.TextField(blank=True)
 
     class Meta:
+        ordering = ["from_claim", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["from_claim", "to_claim", "kind"], name="claim_relation_unique"
@@ -440,6 +441,7 @@ class UnitInvolvement(TrackedModel):
 
     class Meta:
         verbose_name = "unit involvement"
+        ordering = ["claim", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "unit", "role"], name="unit_involvement_unique"

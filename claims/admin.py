@@ -1,0 +1,199 @@
+"""Admin for claims and their evidence, relations and units, and for topics and places."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from core.admin import BaseAdmin, BaseStackedInline, BaseTabularInline
+
+from .models import (
+    Citation,
+    Claim,
+    ClaimRelation,
+    Location,
+    LocationAlias,
+    Quantity,
+    Topic,
+    UnitInvolvement,
+)
+
+
+@admin.register(Topic)
+class TopicAdmin(BaseAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class LocationAliasInline(BaseTabularInline):
+    model = LocationAlias
+    fields = ("name",)
+
+
+class ChildLocationInline(BaseTabularInline):
+    """The places directly inside this one; each has its own page for coordinates."""
+
+    model = Location
+    fk_name = "parent"
+    fields = ("name", "kind", "country")
+    show_change_link = True
+    verbose_name = "place inside"
+    verbose_name_plural = "places inside"
+
+
+@admin.register(Location)
+class LocationAdmin(BaseAdmin):
+    list_display = ("name", "kind", "parent", "country", "precision")
+    list_filter = ("kind", "precision", "country")
+    # A place's name includes its parent's, so the parent column needs the grandparent too.
+    list_select_related = ("parent__parent",)
+    search_fields = ("name", "aliases__name", "description")
+    autocomplete_fields = ("parent",)
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "parent", "country")}),
+        ("Coordinates", {"fields": (("latitude", "longitude"), "precision")}),
+        (None, {"fields": ("description",)}),
+    )
+    inlines = (LocationAliasInline, ChildLocationInline)
+
+    def get_queryset(self, request: HttpRequest):
+        # ``Location.__str__`` names the parent: JOIN it for autocompletes and choices.
+        return super().get_queryset(request).select_related("parent")
+
+
+class CitationInline(BaseStackedInline):
+    """The evidence: publications supporting, disputing or mentioning the claim."""
+
+    model = Citation
+    autocomplete_fields = ("publication",)
+    fields = (
+        ("publication", "stance", "credibility"),
+        "excerpt",
+        ("excerpt_language", "translation"),
+        ("locator_footnote", "locator_page", "locator_paragraph", "locator_timestamp"),
+        "note",
+    )
+    show_change_link = True
+
+
+class UnitInvolvementInline(BaseTabularInline):
+    model = UnitInvolvement
+    fields = ("unit", "role", "attributed_by", "note")
+    autocomplete_fields = ("unit", "attributed_by")
+
+
+class QuantityInline(BaseTabularInline):
+    model = Quantity
+    fields = ("measure", "low", "high", "unit_of_measure", "approximate", "as_of", "note")
+
+
+class ClaimRelationInline(BaseTabularInline):
+    """How this claim bears on other claims (supports, contradicts, refines, duplicates)."""
+
+    model = ClaimRelation
+    fk_name = "from_claim"
+    fields = ("kind", "to_claim", "note")
+    autocomplete_fields = ("to_claim",)
+    marked_via = ("to_claim",)
+    verbose_name = "related claim"
+    verbose_name_plural = "related claims"
+
+
+@admin.register(Claim)
+class ClaimAdmin(BaseAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "status",
+        "confidence",
+        "marking",
+        "occurred",
+        "updated_at",
+    )
+    list_filter = ("kind", "status", "confidence", "marking", "occurred_precision", "topics")
+    search_fields = ("title", "statement")
+    autocomplete_fields = ("topics", "locations")
+    date_hierarchy = "occurred_start"
+    fieldsets = (
+        ("Assertion", {"fields": ("title", "statement", "kind", "topics")}),
+        (
+            "When & where",
+            {
+                "fields": (
+                    ("occurred_start", "occurred_end"),
+                    ("occurred_precision", "ongoing"),
+                    "locations",
+                )
+            },
+        ),
+        ("Judgement", {"fields": ("status", "confidence", "marking")}),
+        ("Notes", {"fields": ("notes",)}),
+    )
+    inlines = (CitationInline, UnitInvolvementInline, QuantityInline, ClaimRelationInline)
+
+    @admin.display(description="occurred", ordering="occurred_start")
+    def occurred(self, claim: Claim) -> str:
+        return claim.occurred_display
+
+
+@admin.register(Citation)
+class CitationAdmin(BaseAdmin):
+    list_display = ("claim", "publication", "source", "stance", "grade", "locator")
+    list_filter = ("stance", "credibility", "publication__source__reliability")
+    # Claim, publication and its source in the same query: the publication's name, the source
+    # column and the grade all read from this JOIN.
+    list_select_related = ("claim", "publication__source")
+    search_fields = (
+        "claim__title",
+        "publication__title",
+        "publication__source__name",
+        "excerpt",
+        "translation",
+    )
+    autocomplete_fields = ("claim", "publication")
+    fieldsets = (
+        (None, {"fields": ("claim", "publication", "stance", "credibility")}),
+        ("Excerpt", {"fields": ("excerpt", "excerpt_language", "translation")}),
+        (
+            "Where in the publication",
+            {
+                "fields": (
+                    ("locator_footnote", "locator_page", "locator_paragraph", "locator_timestamp"),
+                )
+            },
+        ),
+        (None, {"fields": ("note",)}),
+    )
+
+    @admin.display(description="source", ordering="publication__source__name")
+    def source(self, citation: Citation):
+        return citation.publication.source
+
+    @admin.display(description="grade")
+    def grade(self, citation: Citation) -> str:
+        return citation.grade_with(citation.publication.source.reliability)
+
+    @admin.display(description="where")
+    def locator(self, citation: Citation) -> str:
+        return citation.locator_display
+
+
+@admin.register(ClaimRelation)
+class ClaimRelationAdmin(BaseAdmin):
+    list_display = ("from_claim", "kind", "to_claim")
+    list_filter = ("kind",)
+    list_select_related = ("from_claim", "to_claim")
+    search_fields = ("from_claim__title", "to_claim__title", "note")
+    autocomplete_fields = ("from_claim", "to_claim")
+    marked_via = ("from_claim", "to_claim")
+    fieldsets = ((None, {"fields": ("from_claim", "kind", "to_claim", "note")}),)
+
+
+@admin.register(UnitInvolvement)
+class UnitInvolvementAdmin(BaseAdmin):
+    list_display = ("claim", "unit", "role", "attributed_by")
+    list_filter = ("role",)
+    list_select_related = ("claim", "unit", "attributed_by")
+    search_fields = ("claim__title", "unit__name", "unit__abbreviation", "unit__aliases__name")
+    autocomplete_fields = ("claim", "unit", "attributed_by")
+    marked_via = ("claim",)
+    fieldsets = ((None, {"fields": ("claim", "unit", "role", "attributed_by", "note")}),)
