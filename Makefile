@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py bootstrap_admin
 	@echo "Open http://$(HOST)/ and log in with the account above."
 	$(PY) manage.py runserver $(HOST)

@@ -73,12 +73,12 @@ class ClaimQuerySet(MarkedQuerySet):
         return self.filter(pk__in=through.objects.filter(location__in=places).values("claim_id"))
 
     def cited_from_source(self, source_id: int):
-        """Claims with a citation from a source or from the people who speak for it."""
+        """Claims with a citation of what a source said (or its people, also when quoted)."""
         Source = apps.get_model("sources", "Source")
         Citation = apps.get_model("claims", "Citation")
-        sources = Source.objects.affiliated_ids_sql(source_id)
+        publications = Source.objects.publications_of(source_id)
         return self.filter(
-            pk__in=Citation.objects.filter(publication__source__in=sources).values("claim_id")
+            pk__in=Citation.objects.filter(publication__in=publications).values("claim_id")
         )
 
     def occurred_after(self, day: dt.date):

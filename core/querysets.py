@@ -46,6 +46,9 @@ class TreeQuerySet(models.QuerySet):
     SQLite both run, so no code path walks the tree one query per level.
     """
 
+    # The column pointing at the record above (a source's is its affiliation).
+    parent_column = "parent_id"
+
     def _table(self) -> str:
         return connection.ops.quote_name(self.model._meta.db_table)
 
@@ -57,7 +60,7 @@ class TreeQuerySet(models.QuerySet):
             f"WITH RECURSIVE subtree(id) AS ("
             f" SELECT id FROM {table} WHERE id IN ({placeholders})"
             f" UNION SELECT child.id FROM {table} child"
-            f" JOIN subtree ON child.parent_id = subtree.id"
+            f" JOIN subtree ON child.{self.parent_column} = subtree.id"
             f") SELECT id FROM subtree"
         )
         return sql, list(root_ids)
@@ -84,8 +87,8 @@ class TreeQuerySet(models.QuerySet):
         placeholders = ", ".join(["%s"] * len(ids))
         sql = (
             f"WITH RECURSIVE chain(start_id, id, parent_id, depth) AS ("
-            f" SELECT id, id, parent_id, 0 FROM {table} WHERE id IN ({placeholders})"
-            f" UNION ALL SELECT chain.start_id, up.id, up.parent_id, chain.depth + 1"
+            f" SELECT id, id, {self.parent_column}, 0 FROM {table} WHERE id IN ({placeholders})"
+            f" UNION ALL SELECT chain.start_id, up.id, up.{self.parent_column}, chain.depth + 1"
             f" FROM {table} up JOIN chain ON up.id = chain.parent_id"
             f" WHERE chain.depth < {MAX_TREE_DEPTH}"
             f") SELECT node.*, chain.start_id AS chain_start, chain.depth AS chain_depth"

@@ -4,19 +4,32 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Prefetch
 
-from core.querysets import MarkedQuerySet
+from core.querysets import MarkedQuerySet, TreeQuerySet
 
 
-class SourceQuerySet(models.QuerySet):
-    """Queryset of sources."""
+class SourceQuerySet(TreeQuerySet):
+    """Queryset of sources; the affiliation tree (body › people) comes from ``TreeQuerySet``."""
+
+    parent_column = "affiliation_id"
 
     def with_related(self, user=None):
         """What a source shows: affiliation, aliases and the people who speak for it."""
         return self.select_related("affiliation").prefetch_related("aliases", "members")
 
-    def affiliated_ids_sql(self, source_id: int) -> models.QuerySet:
-        """A source and the people who speak for it (one level), as a subquery of ids."""
-        return self.filter(models.Q(pk=source_id) | models.Q(affiliation_id=source_id)).values("pk")
+    def publications_of(self, source_id: int) -> models.QuerySet:
+        """Ids of what a source said: publications by it or anyone who speaks for it (at any
+        depth), and those in which such a person is quoted or interviewed."""
+        Publication = apps.get_model("sources", "Publication")
+        PublicationPerson = apps.get_model("sources", "PublicationPerson")
+        speakers = self.subtree_ids_sql(source_id)
+        return Publication.objects.filter(
+            models.Q(source__in=speakers)
+            | models.Q(
+                pk__in=PublicationPerson.objects.filter(person__in=speakers).values(
+                    "publication_id"
+                )
+            )
+        ).values("pk")
 
 
 class PublicationQuerySet(MarkedQuerySet):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from claims.models import Citation, Claim, ClaimRelation, Location, Quantity
+from sources.models import PublicationPerson
 from tests.factories import (
     CitationFactory,
     ClaimFactory,
@@ -201,3 +202,22 @@ def test_occurred_filters_compare_whole_periods():
     assert set(Claim.objects.occurred_after(dt.date(2024, 10, 31))) == {october, ongoing}
     assert set(Claim.objects.occurred_after(dt.date(2024, 11, 1))) == {ongoing}
     assert set(Claim.objects.occurred_before(dt.date(2024, 9, 30))) == {ongoing}
+
+
+def test_cited_from_source_follows_the_affiliation_tree_and_people_quoted():
+    """GIVEN Budanov speaks for GUR, which belongs to the Ministry of Defence, and Budanov is
+    interviewed in a Chosun Ilbo article
+    WHEN filtering claims by the ministry or by GUR
+    THEN the claim citing the interview is found; the outlet's own claims are found by the
+    outlet, not by GUR."""
+    ministry = SourceFactory(name="Ministry of Defence", kind="government")
+    gur = SourceFactory(name="GUR", kind="intelligence", affiliation=ministry)
+    budanov = SourceFactory(name="Kyrylo Budanov", kind="person", affiliation=gur)
+    interview = PublicationFactory(source=SourceFactory(name="Chosun Ilbo"))
+    PublicationPerson.objects.create(publication=interview, person=budanov, role="interviewed")
+    claim = CitationFactory(publication=interview).claim
+    CitationFactory()
+    assert list(Claim.objects.cited_from_source(ministry.pk)) == [claim]
+    assert list(Claim.objects.cited_from_source(gur.pk)) == [claim]
+    assert list(Claim.objects.cited_from_source(interview.source.pk)) == [claim]
+    assert not Claim.objects.cited_from_source(SourceFactory().pk).exists()
