@@ -6,7 +6,7 @@ from django.db.models import F, Q, QuerySet
 
 from claims.models import Citation, Claim, Location, Topic
 from core.choices import Confidence, Credibility, Marking
-from core.filtersets import BaseFilterSet, is_postgresql
+from core.filtersets import BaseFilterSet, is_postgresql, visible
 from sources.models import Publication, Source
 from units.models import Unit
 
@@ -36,7 +36,7 @@ class ClaimFilterSet(BaseFilterSet):
         label="Cited from this source or its people",
     )
     publication = django_filters.ModelChoiceFilter(
-        queryset=Publication.objects.all(), method="filter_publication", label="Publication"
+        queryset=visible(Publication), method="filter_publication", label="Publication"
     )
     location = django_filters.ModelChoiceFilter(
         queryset=Location.objects.all(),
@@ -76,9 +76,11 @@ class ClaimFilterSet(BaseFilterSet):
             "statement", "notes", weight="B", config="english"
         )
         query = SearchQuery(value, search_type="websearch", config="english")
+        # Match with @@ (every word must occur); ts_rank alone is tiny but positive for
+        # partial matches, so it cannot be the filter.
         return (
-            queryset.annotate(search_rank=SearchRank(vector, query))
-            .filter(search_rank__gt=0)
+            queryset.annotate(search_vector=vector, search_rank=SearchRank(vector, query))
+            .filter(search_vector=query)
             .order_by("-search_rank", F("occurred_start").desc(nulls_last=True), "-pk")
         )
 
@@ -97,7 +99,7 @@ class ClaimFilterSet(BaseFilterSet):
         return queryset
 
     def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
-        return queryset.cited_from_source(value.pk)
+        return queryset.cited_from_source(value.pk, user=getattr(self.request, "user", None))
 
     def filter_publication(self, queryset: QuerySet, name: str, value: Publication) -> QuerySet:
         return queryset.filter(pk__in=Citation.objects.filter(publication=value).values("claim_id"))
@@ -117,8 +119,8 @@ class CitationFilterSet(BaseFilterSet):
 
     search_fields = ("excerpt", "translation", "note")
 
-    claim = django_filters.ModelChoiceFilter(queryset=Claim.objects.all())
-    publication = django_filters.ModelChoiceFilter(queryset=Publication.objects.all())
+    claim = django_filters.ModelChoiceFilter(queryset=visible(Claim))
+    publication = django_filters.ModelChoiceFilter(queryset=visible(Publication))
     source = django_filters.ModelChoiceFilter(
         field_name="publication__source", queryset=Source.objects.all()
     )

@@ -105,7 +105,8 @@ class Location(HierarchyMixin, TrackedModel):
     def clean(self) -> None:
         super().clean()
         if (self.latitude is None) != (self.longitude is None):
-            raise ValidationError("Give both latitude and longitude, or neither.")
+            missing = "latitude" if self.latitude is None else "longitude"
+            raise ValidationError({missing: "Give both latitude and longitude, or neither."})
 
 
 class LocationAlias(AliasBase):

@@ -46,12 +46,8 @@ class ClaimQuerySet(MarkedQuerySet):
                     "unit", "attributed_by"
                 ),
             ),
-            Prefetch(
-                "relations_out",
-                queryset=apps.get_model("claims", "ClaimRelation").objects.select_related(
-                    "to_claim"
-                ),
-            ),
+            # Only links to claims the user may see: a hidden claim's title must not leak.
+            Prefetch("relations_out", queryset=relations),
         )
 
     def involving_unit(self, unit_id: int, include_subordinates: bool = False):
@@ -72,14 +68,20 @@ class ClaimQuerySet(MarkedQuerySet):
         through = self.model.locations.through
         return self.filter(pk__in=through.objects.filter(location__in=places).values("claim_id"))
 
-    def cited_from_source(self, source_id: int):
-        """Claims with a citation of what a source said (or its people, also when quoted)."""
+    def cited_from_source(self, source_id: int, user=None):
+        """Claims with a citation of what a source said (or its people, also when quoted).
+
+        Given ``user``, only citations they may see count, so the filter reveals nothing
+        about a hidden publication.
+        """
         Source = apps.get_model("sources", "Source")
         Citation = apps.get_model("claims", "Citation")
-        publications = Source.objects.publications_of(source_id)
-        return self.filter(
-            pk__in=Citation.objects.filter(publication__in=publications).values("claim_id")
+        citations = Citation.objects.filter(
+            publication__in=Source.objects.publications_of(source_id)
         )
+        if user is not None:
+            citations = citations.visible_to(user)
+        return self.filter(pk__in=citations.values("claim_id"))
 
     def occurred_after(self, day: dt.date):
         """Claims whose period reaches ``day`` or later (open-ended ones included)."""

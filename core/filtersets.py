@@ -34,6 +34,18 @@ class BaseFilterSet(django_filters.FilterSet):
         return queryset
 
 
+def visible(model):
+    """Choices of a filter on a marked model: only records the requesting user may see, so a
+    hidden record's id is refused like an unknown one."""
+
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return queryset
+
+
 def is_postgresql() -> bool:
     """Whether PostgreSQL-only features (full-text search) are available."""
     return connection.vendor == "postgresql"

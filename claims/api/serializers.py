@@ -1,6 +1,7 @@
 """API shapes of claims, citations, places and topics."""
 
 from django.db import transaction
+from django.utils.text import slugify
 from rest_framework import serializers
 
 from claims.models import (
@@ -23,11 +24,25 @@ from units.models import Unit
 class TopicSerializer(serializers.ModelSerializer):
     """A subject claims are grouped by."""
 
-    slug = serializers.SlugField(required=False)
+    slug = serializers.SlugField(required=False, validators=[])
 
     class Meta:
         model = Topic
         fields = ["id", "name", "slug", "description"]
+        # Uniqueness of name and slug is checked in validate(), after the slug is derived.
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate(self, attrs):
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        attrs.setdefault("slug", getattr(self.instance, "slug", None) or slugify(name)[:100])
+        others = Topic.objects.exclude(pk=getattr(self.instance, "pk", None))
+        if others.filter(name__iexact=name).exists():
+            raise serializers.ValidationError({"name": "A topic with this name exists already."})
+        if others.filter(slug=attrs["slug"]).exists():
+            raise serializers.ValidationError(
+                {"slug": f"The slug “{attrs['slug']}” is taken; send another one."}
+            )
+        return attrs
 
 
 class LocationSummarySerializer(serializers.ModelSerializer):
@@ -66,16 +81,6 @@ class LocationSerializer(StampedModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
-        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
-        if (latitude is None) != (longitude is None):
-            raise serializers.ValidationError(
-                {"longitude": "Give both latitude and longitude, or neither."}
-            )
-        return attrs
 
     def create(self, validated_data):
         aliases = validated_data.pop("aliases", [])
@@ -268,6 +273,16 @@ class ClaimSerializer(StampedModelSerializer):
             "updated_at",
             "updated_by",
         ]
+
+    def validate(self, attrs):
+        # The stored end of a single period is derived from its start (October 2024 ends on
+        # 31 October); a client moving the start or marking the claim ongoing without sending
+        # an end means "derive it again", not "keep the old end".
+        if "occurred_end" not in attrs and (
+            {"occurred_start", "occurred_precision"} & attrs.keys() or attrs.get("ongoing")
+        ):
+            attrs["occurred_end"] = None
+        return super().validate(attrs)
 
     def validate_related(self, relations: list[dict]) -> list[dict]:
         if self.instance is not None and any(r["to_claim"] == self.instance for r in relations):

@@ -7,28 +7,71 @@ from django.db import models
 from rest_framework import serializers
 
 from core.models import ApiToken
+from core.querysets import visible_markings
 
 
 class StampedModelSerializer(serializers.ModelSerializer):
-    """Runs the model's own ``clean()`` rules and records who made the change."""
+    """Checks the model's own rules and records who made the change.
+
+    The model's ``clean()`` (hierarchy cycles, date ranges) and its database constraints
+    (uniqueness, also conditional, and checks) are evaluated on a copy of the instance with
+    the new values, so the API refuses exactly what the admin refuses, as 400 field errors
+    named the way this serializer names its fields, instead of an IntegrityError.
+    """
+
+    def get_validators(self) -> list:
+        # DRF derives UniqueTogetherValidators from UniqueConstraints and makes every field
+        # of one required, even a nullable parent; validate_constraints() below checks them
+        # (conditional ones too) without that side effect.
+        return []
+
+    def validate_marking(self, marking: str) -> str:
+        """Refuse a marking the writer could not see: the record would vanish for them."""
+        request = self.context.get("request")
+        allowed = visible_markings(getattr(request, "user", None))
+        if allowed is not None and marking not in allowed:
+            raise serializers.ValidationError(
+                f"You cannot mark a record “{marking}”: you would no longer see it. Choose one "
+                f"of {', '.join(allowed)} or ask someone on its sharing list."
+            )
+        return marking
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        # Model rules (hierarchy cycles, date ranges) are checked on a copy of the instance
-        # with the new values, so the API refuses what the admin refuses, as field errors.
         model = self.Meta.model
         instance = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
-            field = model._meta.get_field(name) if _is_concrete(model, name) else None
-            if field is not None:
+            if _is_concrete(model, name):
                 setattr(instance, name, value)
         try:
             instance.clean()
+            instance.validate_unique()
+            instance.validate_constraints()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(
-                error.message_dict if hasattr(error, "error_dict") else error.messages
-            ) from error
+            raise serializers.ValidationError(self._rename_errors(error)) from error
         return attrs
+
+    def _rename_errors(self, error: DjangoValidationError):
+        """Key model errors by this serializer's names (``occurred_end`` → ``occurred.end``)."""
+        if not hasattr(error, "error_dict"):
+            return {"non_field_errors": error.messages}
+        names: dict[str, tuple[str, ...]] = {}
+        for name, field in self.fields.items():
+            if isinstance(field, serializers.Serializer) and field.source == "*":
+                for child_name, child in field.fields.items():
+                    names[child.source] = (name, child_name)
+            else:
+                names[field.source] = (name,)
+        renamed: dict = {}
+        for model_name, messages in error.message_dict.items():
+            path = names.get(
+                model_name, ("non_field_errors",) if model_name == "__all__" else (model_name,)
+            )
+            target = renamed
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+            target.setdefault(path[-1], []).extend(messages)
+        return renamed
 
     def save(self, **kwargs):
         request = self.context.get("request")
