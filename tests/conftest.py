@@ -1,8 +1,11 @@
 """Fixtures shared by the whole suite: personas and the PostgreSQL guard."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
+from rest_framework.test import APIClient
 
+from core.roles import EDITOR, VIEWER
 from tests.factories import UserFactory
 
 
@@ -32,5 +35,51 @@ def analyst(db):
 @pytest.fixture
 def superuser_client(client, superuser):
     """A test client logged in as the superuser."""
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def viewer(db):
+    """A reader: the ``viewer`` role may see records and change nothing."""
+    user = UserFactory(username="viewer")
+    user.groups.add(Group.objects.get(name=VIEWER))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """A writer: the ``editor`` role may add, change and delete every domain record."""
+    user = UserFactory(username="editor")
+    user.groups.add(Group.objects.get(name=EDITOR))
+    return user
+
+
+@pytest.fixture
+def api_client():
+    """An API client with nobody logged in."""
+    return APIClient()
+
+
+@pytest.fixture
+def viewer_api(viewer):
+    """An API client with a session of the viewer."""
+    client = APIClient()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def editor_api(editor):
+    """An API client with a session of the editor."""
+    client = APIClient()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def superuser_api(superuser):
+    """An API client with a session of the superuser."""
+    client = APIClient()
     client.force_login(superuser)
     return client
