@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from core.dates import period_end, period_start
+from core.history import entry_path
 from sources.models import Publication, PublicationPerson, PublicationReference, Source, SourceAlias
 from units.models import Unit, UnitAlias, UnitHonorific
 
@@ -118,7 +119,7 @@ class DemoCounts:
 def load_demo(path: Path | str | None = None, stdout: TextIO | None = None) -> DemoCounts:
     """Create or update the demo data from ``path`` (default: the bundled file), atomically."""
     data = read_demo_file(Path(path) if path else DEFAULT_PATH)
-    with transaction.atomic():
+    with transaction.atomic(), entry_path("command:load_demo"):
         counts = _DemoLoader(data).run()
     if stdout is not None:
         # Only after the commit: a failed run writes nothing, so it reports no counts either.
@@ -343,6 +344,9 @@ class _DemoLoader:
             # and check constraints are left to the database, which enforces them anyway.
             obj.full_clean(validate_unique=False, validate_constraints=False)
             # save() is the model's own gate: hierarchies refuse cycles there, dates normalise.
+            # Grades and statuses in the file are the analyst's judgements: the file is the
+            # rationale, recorded in the history with the change.
+            obj._change_reason = "Loaded from the demo data set (claims/demo_data.yaml)."
             obj.save()
         except ValidationError as exc:
             raise DemoDataError(f"{where}: {_validation_message(exc)}") from exc

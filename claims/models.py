@@ -8,9 +8,25 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from core.choices import Confidence, Credibility, DatePrecision, Marking, choice_values
+from core.choices import (
+    Confidence,
+    Credibility,
+    DatePrecision,
+    Marking,
+    Sensitivity,
+    choice_values,
+)
 from core.dates import format_date, period_end, period_start
-from core.models import AliasBase, HierarchyMixin, MarkedModel, TrackedModel, marking_constraint
+from core.history import tracked_history
+from core.models import (
+    AliasBase,
+    ArchivableModel,
+    HierarchyMixin,
+    JudgedModel,
+    MarkedModel,
+    TrackedModel,
+    marking_constraint,
+)
 
 from .querysets import CitationQuerySet, ClaimQuerySet, LocationQuerySet
 
@@ -21,6 +37,7 @@ class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         ordering = ["name"]
@@ -76,6 +93,7 @@ class Location(HierarchyMixin, TrackedModel):
     description = models.TextField(blank=True)
 
     objects = LocationQuerySet.as_manager()
+    history = tracked_history()
 
     class Meta:
         ordering = ["name"]
@@ -113,12 +131,22 @@ class LocationAlias(AliasBase):
     """Another spelling of a place ("Zaporizhzhia" for "Zaporizhia")."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="aliases")
+    history = tracked_history()
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "location aliases"
         constraints = [
             models.UniqueConstraint(fields=["location", "name"], name="location_alias_unique"),
         ]
+
+
+class SuggestedStatus(models.TextChoices):
+    """What the evidence suggests about a claim, shown beside the analyst's status."""
+
+    NO_EVIDENCE = "no_evidence", "No supporting evidence"
+    SINGLE_SOURCE = "single_source", "Single source"
+    CORROBORATED = "corroborated", "Corroborated"
+    DISPUTED = "disputed", "Disputed"
 
 
 class ClaimKind(models.TextChoices):
@@ -136,7 +164,7 @@ class ClaimStatus(models.TextChoices):
     REFUTED = "refuted", "Refuted"
 
 
-class Claim(TrackedModel, MarkedModel):
+class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
     """One checkable assertion about the world, in the analyst's words."""
 
     Kind = ClaimKind
@@ -182,7 +210,37 @@ class Claim(TrackedModel, MarkedModel):
     )
     notes = models.TextField(blank=True, help_text="Analyst's working notes.")
 
+    # Derived from the evidence by claims.services (never typed in); stored so that lists can
+    # filter and sort on them at a million claims, kept current whenever citations,
+    # publications, the citation graph or sources change.
+    best_grade = models.CharField(
+        max_length=2,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="Strongest source reliability + information credibility among supporting "
+        "citations, e.g. B2.",
+    )
+    independent_lines = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        db_index=True,
+        help_text="Independent lines of supporting evidence.",
+    )
+    disputes = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Citations that dispute the claim."
+    )
+    suggested_status = models.CharField(
+        max_length=16,
+        choices=SuggestedStatus.choices,
+        default=SuggestedStatus.NO_EVIDENCE,
+        editable=False,
+        help_text="What the evidence suggests; never overwrites the status.",
+    )
+
     objects = ClaimQuerySet.as_manager()
+    history = tracked_history(m2m_fields=["topics", "locations"])
+    judgement_fields = ("status", "confidence")
 
     class Meta:
         ordering = ["-occurred_start", "-pk"]
@@ -285,6 +343,7 @@ class Quantity(models.Model):
     approximate = models.BooleanField(default=False, help_text="Reported as “about” / “roughly”.")
     as_of = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True, help_text="E.g. “down from 50”.")
+    history = tracked_history()
 
     class Meta:
         verbose_name_plural = "quantities"
@@ -311,7 +370,7 @@ class CitationStance(models.TextChoices):
     MENTIONS = "mentions", "Mentions"
 
 
-class Citation(TrackedModel):
+class Citation(JudgedModel, ArchivableModel, TrackedModel):
     """The evidence link: a publication supporting, disputing or mentioning a claim."""
 
     Stance = CitationStance
@@ -339,9 +398,17 @@ class Citation(TrackedModel):
         default=Credibility.CANNOT_BE_JUDGED,
         help_text="Admiralty scale: how credible this information is.",
     )
+    sensitivity = models.CharField(
+        max_length=20,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NONE,
+        help_text="Sensitive evidence is blurred until the viewer clicks through.",
+    )
     note = models.TextField(blank=True)
 
     objects = CitationQuerySet.as_manager()
+    history = tracked_history()
+    judgement_fields = ("credibility",)
 
     class Meta:
         ordering = ["claim", "pk"]
@@ -394,6 +461,7 @@ class ClaimRelation(TrackedModel):
     to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     note = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         ordering = ["from_claim", "pk"]
@@ -439,6 +507,7 @@ class UnitInvolvement(TrackedModel):
         help_text="Who attributes the act to the unit (Forbes → 155th Naval Infantry Brigade).",
     )
     note = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         verbose_name = "unit involvement"

@@ -3,10 +3,9 @@
 import datetime as dt
 
 from django.apps import apps
-from django.db import models
 from django.db.models import Prefetch, Q
 
-from core.querysets import MarkedQuerySet, TreeQuerySet, visible_markings
+from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, visible_markings
 
 
 class LocationQuerySet(TreeQuerySet):
@@ -94,15 +93,20 @@ class ClaimQuerySet(MarkedQuerySet):
         return self.filter(occurred_start__lte=day)
 
 
-class CitationQuerySet(models.QuerySet):
+class CitationQuerySet(VisibleQuerySet):
     """Queryset of citations (the evidence links)."""
 
-    def visible_to(self, user):
-        """Citations whose claim and publication ``user`` may both see."""
+    def visible_to(self, user, archived: bool = False):
+        """Citations ``user`` may see: their own archive state as asked, and a claim and a
+        publication that are both visible (not archived, marking for ``user``)."""
+        queryset = super().visible_to(user, archived=archived)
+        queryset = queryset.filter(
+            claim__archived_at__isnull=True, publication__archived_at__isnull=True
+        )
         allowed = visible_markings(user)
         if allowed is None:
-            return self
-        return self.filter(claim__marking__in=allowed, publication__marking__in=allowed)
+            return queryset
+        return queryset.filter(claim__marking__in=allowed, publication__marking__in=allowed)
 
     def with_related(self, user=None):
         """A citation with its claim, publication and source in one query."""

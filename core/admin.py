@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, TrackedModel
 from .querysets import visible_markings
@@ -90,8 +91,8 @@ class PageChangeList(ChangeList):
         self.model_admin.annotate_page(request, self.result_list)
 
 
-class BaseAdmin(VisibilityMixin, admin.ModelAdmin):
-    """The ModelAdmin every model of the project uses."""
+class BaseAdmin(VisibilityMixin, SimpleHistoryAdmin):
+    """The ModelAdmin every model of the project uses (with its change history page)."""
 
     # Read-only bookkeeping shown, collapsed, under "Record"; a model adds its own (file hash).
     record_fields: tuple[str, ...] = RECORD_FIELDS

@@ -59,3 +59,12 @@ class DatePrecision(models.TextChoices):
 def choice_values(choices: type[models.Choices]) -> list:
     """The stored values of a choices class, for check constraints."""
     return [value for value, _label in choices.choices]
+
+
+class Sensitivity(models.TextChoices):
+    """Why evidence is shown blurred until the viewer clicks through."""
+
+    NONE = "none", "Not sensitive"
+    GRAPHIC_VIOLENCE = "graphic_violence", "Graphic violence"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    DECEPTIVE = "deceptive", "Deceptive / manipulated"

@@ -12,9 +12,11 @@ from .choices import Marking, choice_values
 
 
 class TrackedModel(models.Model):
-    """A record with a stable UUID (for import/export and links) and who/when it was changed."""
+    """A record with a stable UUID (for import/export and links), who/when it was changed,
+    and a version that every save increments (ETag / If-Match, stale edit forms)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -37,6 +39,11 @@ class TrackedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)
+
     def stamp(self, user) -> None:
         """Record ``user`` as the author of the change about to be saved."""
         if user is None or not getattr(user, "is_authenticated", False):
@@ -44,6 +51,90 @@ class TrackedModel(models.Model):
         if self._state.adding and self.created_by_id is None:
             self.created_by = user
         self.updated_by = user
+
+
+class JudgedModel(models.Model):
+    """A record whose judgement fields (a status, a grade) change only with a stated reason.
+
+    The reason is stored as the history row's ``history_change_reason``; ``save()`` refuses a
+    changed judgement without one, whatever the entry path.
+    """
+
+    judgement_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.require_reason()
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._judged_values = {
+            name: getattr(instance, name)
+            for name in cls.judgement_fields
+            if name in instance.__dict__
+        }
+        return instance
+
+    def changed_judgements(self) -> list[str]:
+        """Judgement fields whose value differs from what was loaded from the database."""
+        loaded = getattr(self, "_judged_values", {})
+        return [name for name, value in loaded.items() if getattr(self, name) != value]
+
+    def set_reason(self, reason: str) -> None:
+        """The rationale of the change about to be saved."""
+        self._change_reason = (reason or "").strip()
+
+    def require_reason(self) -> None:
+        """Raise ValidationError if a judgement changed without a reason."""
+        changed = self.changed_judgements()
+        if changed and not getattr(self, "_change_reason", ""):
+            labels = ", ".join(str(self._meta.get_field(name).verbose_name) for name in changed)
+            raise ValidationError(
+                {name: f"Give a reason for changing the {labels}." for name in changed}
+            )
+
+
+class ArchivableModel(models.Model):
+    """A record that is archived (soft-deleted) instead of deleted, and can be restored."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def archive(self, user=None, reason: str = "") -> None:
+        """Hide the record from lists, search and counts; its history is kept."""
+        from django.utils import timezone
+
+        self.archived_at = timezone.now()
+        self.archived_by = user if getattr(user, "is_authenticated", False) else None
+        self._change_reason = reason or "Archived"
+        self.save()
+
+    def restore(self, user=None, reason: str = "") -> None:
+        """Bring an archived record back."""
+        self.archived_at = None
+        self.archived_by = None
+        if hasattr(self, "stamp"):
+            self.stamp(user)
+        self._change_reason = reason or "Restored"
+        self.save()
 
 
 class MarkedModel(models.Model):

@@ -26,17 +26,32 @@ def visible_markings(user) -> tuple[str, ...] | None:
     return tuple(DEFAULT_VISIBLE_MARKINGS)
 
 
-class MarkedQuerySet(models.QuerySet):
+class VisibleQuerySet(models.QuerySet):
+    """``visible_to(user)``: the single way in for every read path.
+
+    Archived (soft-deleted) records are left out unless ``archived=True`` asks for exactly
+    those; marked records are left out when the marking is not for ``user``.
+    """
+
+    marking_field: str | None = None
+
+    def visible_to(self, user, archived: bool = False):
+        """Only the records ``user`` may see (archived ones instead, with ``archived=True``)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        queryset = self
+        if hasattr(self.model, "archived_at"):
+            queryset = queryset.filter(archived_at__isnull=not archived)
+        allowed = visible_markings(user)
+        if self.marking_field and allowed is not None:
+            queryset = queryset.filter(**{f"{self.marking_field}__in": allowed})
+        return queryset
+
+
+class MarkedQuerySet(VisibleQuerySet):
     """Queryset of a model with a ``marking`` field."""
 
     marking_field = "marking"
-
-    def visible_to(self, user):
-        """Only the records ``user`` may see; the single way in for every read path."""
-        allowed = visible_markings(user)
-        if allowed is None:
-            return self
-        return self.filter(**{f"{self.marking_field}__in": allowed})
 
 
 class TreeQuerySet(models.QuerySet):

@@ -3,9 +3,16 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import RECORD_FIELDS, BaseAdmin, BaseTabularInline
+from core.admin import BaseAdmin, BaseTabularInline
 
-from .models import Publication, PublicationPerson, PublicationReference, Source, SourceAlias
+from .models import (
+    EvidenceFile,
+    Publication,
+    PublicationPerson,
+    PublicationReference,
+    Source,
+    SourceAlias,
+)
 
 
 class SourceAliasInline(BaseTabularInline):
@@ -72,6 +79,46 @@ class PublicationReferenceInline(BaseTabularInline):
     verbose_name_plural = "references to other publications"
 
 
+class EvidenceFileInline(BaseTabularInline):
+    """The publication's stored files; upload new versions on the evidence file page."""
+
+    model = EvidenceFile
+    fields = ("original_name", "sha256", "size", "content_type", "sensitivity", "archived_at")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(BaseAdmin):
+    """Upload a file to a publication; it is hashed on upload and never replaced in place."""
+
+    list_display = ("__str__", "publication", "sensitivity", "size", "created_at")
+    list_filter = ("sensitivity", "content_type")
+    list_select_related = ("publication__source",)
+    search_fields = ("original_name", "sha256", "publication__title", "description")
+    autocomplete_fields = ("publication", "replaces")
+    marked_via = ("publication",)
+    fieldsets = (
+        (None, {"fields": ("publication", "file", "sensitivity", "description", "replaces")}),
+        ("Integrity", {"fields": ("original_name", "sha256", "size", "content_type")}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        readonly = (
+            *super().get_readonly_fields(request, obj),
+            "original_name",
+            "sha256",
+            "size",
+            "content_type",
+        )
+        # A stored file never changes: a new file is a new version (a new row).
+        return (*readonly, "file", "publication", "replaces") if obj else readonly
+
+
 @admin.register(Publication)
 class PublicationAdmin(BaseAdmin):
     list_display = ("title", "source", "kind", "published", "language", "marking")
@@ -81,14 +128,12 @@ class PublicationAdmin(BaseAdmin):
     search_fields = ("title", "source__name", "source__aliases__name", "url")
     autocomplete_fields = ("source",)
     date_hierarchy = "published_on"
-    record_fields = ("file_name", "sha256", *RECORD_FIELDS)
     fieldsets = (
         (None, {"fields": ("source", "kind", "title", "summary")}),
         ("Published", {"fields": (("published_on", "published_precision"), "url", "language")}),
-        ("File", {"fields": ("file",)}),
         ("Handling", {"fields": ("marking",)}),
     )
-    inlines = (PublicationPersonInline, PublicationReferenceInline)
+    inlines = (PublicationPersonInline, PublicationReferenceInline, EvidenceFileInline)
 
     def get_queryset(self, request: HttpRequest):
         # ``Publication.__str__`` names the source: JOIN it for autocompletes and choices.

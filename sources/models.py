@@ -9,9 +9,17 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from core.choices import DatePrecision, Reliability, choice_values
+from core.choices import DatePrecision, Reliability, Sensitivity, choice_values
 from core.dates import format_date, period_start
-from core.models import AliasBase, MarkedModel, TrackedModel, marking_constraint
+from core.history import tracked_history
+from core.models import (
+    AliasBase,
+    ArchivableModel,
+    JudgedModel,
+    MarkedModel,
+    TrackedModel,
+    marking_constraint,
+)
 
 from .querysets import PublicationQuerySet, SourceQuerySet
 
@@ -31,7 +39,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Source(TrackedModel):
+class Source(JudgedModel, ArchivableModel, TrackedModel):
     """Who says something: an outlet, a government body, a think tank, or a person."""
 
     Kind = SourceKind
@@ -67,6 +75,8 @@ class Source(TrackedModel):
     description = models.TextField(blank=True)
 
     objects = SourceQuerySet.as_manager()
+    history = tracked_history()
+    judgement_fields = ("reliability",)
 
     class Meta:
         ordering = ["name"]
@@ -110,6 +120,7 @@ class SourceAlias(AliasBase):
     """Another name of a source ("FT" for the Financial Times)."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="aliases")
+    history = tracked_history()
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "source aliases"
@@ -137,7 +148,7 @@ class PublicationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Publication(TrackedModel, MarkedModel):
+class Publication(ArchivableModel, TrackedModel, MarkedModel):
     """One concrete item a source put out: an article, a statement, a report, a video…"""
 
     Kind = PublicationKind
@@ -163,18 +174,6 @@ class Publication(TrackedModel, MarkedModel):
         max_length=16, default="en", help_text="BCP 47 language tag, e.g. en, uk, ru, ko."
     )
     summary = models.TextField(blank=True)
-    file = models.FileField(upload_to=evidence_upload_path, blank=True, max_length=300)
-    file_name = models.CharField(
-        max_length=300, blank=True, editable=False, help_text="Name of the file as uploaded."
-    )
-    sha256 = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        db_index=True,
-        verbose_name="SHA-256",
-        help_text="Computed from the uploaded file; never typed in.",
-    )
     cites = models.ManyToManyField(
         "self",
         through="PublicationReference",
@@ -185,6 +184,7 @@ class Publication(TrackedModel, MarkedModel):
     )
 
     objects = PublicationQuerySet.as_manager()
+    history = tracked_history()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -212,13 +212,6 @@ class Publication(TrackedModel, MarkedModel):
     def save(self, *args, **kwargs) -> None:
         if self.published_on:
             self.published_on = period_start(self.published_on, self.published_precision)
-        if self.file and not getattr(self.file, "_committed", True):
-            # A new upload: hash it before storage renames it, so the digest is of the bytes
-            # the user gave us.
-            self.file_name = PurePath(self.file.name).name[:300]
-            self.sha256 = compute_sha256(self.file)
-        elif not self.file:
-            self.file_name = self.sha256 = ""
         super().save(*args, **kwargs)
 
 
@@ -246,6 +239,7 @@ class PublicationPerson(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE)
     person = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="publication_roles")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.QUOTED)
+    history = tracked_history()
 
     class Meta:
         verbose_name = "person in publication"
@@ -288,6 +282,7 @@ class PublicationReference(TrackedModel):
         max_length=100, blank=True, help_text="Where in the citing item, e.g. footnote [5]."
     )
     note = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         ordering = ["citing", "locator"]
@@ -306,3 +301,67 @@ class PublicationReference(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.citing.title} {self.get_kind_display().lower()} {self.cited.title}"
+
+
+class EvidenceFile(ArchivableModel, TrackedModel):
+    """A stored file of a publication (image, video, PDF, HTML capture), hashed on upload.
+
+    A file is never replaced in place: a new file is a new row that ``replaces`` the old one,
+    each with its own SHA-256, so what an analyst cited stays verifiable.
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=evidence_upload_path, max_length=300)
+    original_name = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="The file's name as uploaded."
+    )
+    sha256 = models.CharField(max_length=64, editable=False, db_index=True, verbose_name="SHA-256")
+    size = models.PositiveBigIntegerField(editable=False, default=0, help_text="Bytes.")
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    sensitivity = models.CharField(
+        max_length=20,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NONE,
+        help_text="Sensitive files are blurred until the viewer clicks through.",
+    )
+    description = models.CharField(max_length=300, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The earlier version of this file, if any.",
+    )
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["publication", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "sha256"], name="evidence_file_unique_in_publication"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sensitivity__in=choice_values(Sensitivity)),
+                name="evidence_file_sensitivity_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.file.name} ({self.sha256[:12]}…)"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            if self.file and not getattr(self.file, "_committed", True):
+                # Hash before storage renames it: the digest is of the bytes the user gave.
+                self.original_name = self.original_name or PurePath(self.file.name).name[:300]
+                self.sha256 = compute_sha256(self.file)
+                self.size = self.file.size
+        elif "file" in self.__dict__ and self.pk:
+            stored = type(self).objects.filter(pk=self.pk).values_list("file", "sha256").first()
+            if stored and (stored[0] != self.file.name or stored[1] != self.sha256):
+                raise ValidationError(
+                    {"file": "A stored evidence file never changes; upload a new version."}
+                )
+        super().save(*args, **kwargs)

@@ -4,10 +4,10 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Prefetch
 
-from core.querysets import MarkedQuerySet, TreeQuerySet
+from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet
 
 
-class SourceQuerySet(TreeQuerySet):
+class SourceQuerySet(VisibleQuerySet, TreeQuerySet):
     """Queryset of sources; the affiliation tree (body › people) comes from ``TreeQuerySet``."""
 
     parent_column = "affiliation_id"

@@ -197,6 +197,7 @@ RESOURCES = [
 ]
 
 ACTIONS = ("list", "retrieve", "create", "put", "patch", "delete")
+REASON = "Second source confirmed it."
 
 # Reading needs a login; writing needs the role's model permission.
 EXPECTED_STATUS = {
@@ -254,9 +255,10 @@ def test_permission_matrix(client_as, resource, persona, action):
     elif action == "create":
         response = client.post(collection, payload, format="json")
     elif action == "put":
-        response = client.put(detail, payload, format="json")
+        response = client.put(detail, {**payload, "reason": REASON}, format="json")
     elif action == "patch":
-        response = client.patch(detail, resource.patch, format="json")
+        # The patches change a judgement (status, credibility, reliability): a reason is due.
+        response = client.patch(detail, {**resource.patch, "reason": REASON}, format="json")
     else:
         response = client.delete(detail)
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from core.choices import DatePrecision, choice_values
 from core.dates import format_date, period_start
-from core.models import AliasBase, HierarchyMixin, TrackedModel
+from core.history import tracked_history
+from core.models import AliasBase, ArchivableModel, HierarchyMixin, TrackedModel
 
 from .querysets import UnitQuerySet
 
@@ -52,7 +53,7 @@ class UnitBranch(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Unit(HierarchyMixin, TrackedModel):
+class Unit(HierarchyMixin, ArchivableModel, TrackedModel):
     """A military formation with its parent in the order of battle (ORBAT)."""
 
     Echelon = UnitEchelon
@@ -77,6 +78,7 @@ class Unit(HierarchyMixin, TrackedModel):
     description = models.TextField(blank=True)
 
     objects = UnitQuerySet.as_manager()
+    history = tracked_history()
 
     class Meta:
         ordering = ["name"]
@@ -132,6 +134,7 @@ class UnitAlias(AliasBase):
     """Another name of a unit ("30th MRB", "Storm-Z detachment")."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="aliases")
+    history = tracked_history()
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "unit aliases"
@@ -151,6 +154,7 @@ class UnitHonorific(models.Model):
     )
     awarded_by = models.CharField(max_length=200, blank=True, help_text="E.g. Vladimir Putin.")
     note = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         ordering = ["awarded_on"]

@@ -1,9 +1,9 @@
 """Loading rules and ORBAT tree queries for units."""
 
-from core.querysets import TreeQuerySet
+from core.querysets import TreeQuerySet, VisibleQuerySet
 
 
-class UnitQuerySet(TreeQuerySet):
+class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
     """Queryset of units; tree queries (subtree, ancestor chains) come from ``TreeQuerySet``."""
 
     def with_related(self, user=None):

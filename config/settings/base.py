@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "simple_history",
     "core",
     "sources",
     "units",
@@ -56,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who made a change (simple-history) and through which part of the app (core.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "core.history.EntryPathMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -5,8 +5,9 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
+from simple_history.utils import update_change_reason
 
-from core.models import ApiToken
+from core.models import ApiToken, JudgedModel
 from core.querysets import visible_markings
 
 
@@ -18,6 +19,20 @@ class StampedModelSerializer(serializers.ModelSerializer):
     the new values, so the API refuses exactly what the admin refuses, as 400 field errors
     named the way this serializer names its fields, instead of an IntegrityError.
     """
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        if issubclass(self.Meta.model, JudgedModel):
+            # Judgements (status, confidence, reliability, credibility) change only with a
+            # stated reason, kept with the change in the history.
+            fields["reason"] = serializers.CharField(
+                write_only=True,
+                required=False,
+                allow_blank=True,
+                max_length=2000,
+                help_text="Why you make this change; required when a judgement changes.",
+            )
+        return fields
 
     def get_validators(self) -> list:
         # DRF derives UniqueTogetherValidators from UniqueConstraints and makes every field
@@ -44,6 +59,9 @@ class StampedModelSerializer(serializers.ModelSerializer):
             if _is_concrete(model, name):
                 setattr(instance, name, value)
         try:
+            if isinstance(instance, JudgedModel):
+                instance.set_reason(attrs.get("reason", ""))
+                instance.require_reason()
             instance.clean()
             instance.validate_unique()
             instance.validate_constraints()
@@ -72,6 +90,19 @@ class StampedModelSerializer(serializers.ModelSerializer):
                 target = target.setdefault(part, {})
             target.setdefault(path[-1], []).extend(messages)
         return renamed
+
+    def create(self, validated_data):
+        reason = validated_data.pop("reason", "")
+        instance = super().create(validated_data)
+        if reason:
+            update_change_reason(instance, reason)
+        return instance
+
+    def update(self, instance, validated_data):
+        reason = validated_data.pop("reason", None)
+        if reason is not None and isinstance(instance, JudgedModel):
+            instance.set_reason(reason)
+        return super().update(instance, validated_data)
 
     def save(self, **kwargs):
         request = self.context.get("request")

@@ -120,7 +120,6 @@ class PublicationSerializer(StampedModelSerializer):
     cites = PublicationReferenceSerializer(source="references_made", many=True, required=False)
     cited_by = CitedBySerializer(source="references_received", many=True, read_only=True)
     published_display = serializers.CharField(read_only=True)
-    file = serializers.FileField(read_only=True)
 
     class Meta:
         model = Publication
@@ -140,13 +139,9 @@ class PublicationSerializer(StampedModelSerializer):
             "people",
             "cites",
             "cited_by",
-            "file",
-            "file_name",
-            "sha256",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["file_name", "sha256"]
 
     def validate_cites(self, links: list[dict]) -> list[dict]:
         if self.instance is not None and any(link["cited"] == self.instance for link in links):

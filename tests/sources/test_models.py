@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from sources.models import Publication, PublicationReference, Source
+from sources.models import EvidenceFile, Publication, PublicationReference, Source
 from tests.factories import (
     CitationFactory,
     PublicationFactory,
@@ -49,27 +49,41 @@ def test_country_must_be_an_iso_code():
 def test_sha256_is_computed_from_the_uploaded_bytes(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     content = b"footage frame bytes"
-    publication = PublicationFactory(kind="video")
-    publication.file = ContentFile(content, name="../../etc/passwd.mp4")
-    publication.save()
-    publication.refresh_from_db()
-    assert publication.sha256 == hashlib.sha256(content).hexdigest()
+    evidence = EvidenceFile.objects.create(
+        publication=PublicationFactory(kind="video"),
+        file=ContentFile(content, name="../../etc/passwd.mp4"),
+    )
+    evidence.refresh_from_db()
+    assert evidence.sha256 == hashlib.sha256(content).hexdigest()
+    assert evidence.size == len(content)
     # The user's filename is kept as metadata but never used as a storage path.
-    assert publication.file_name == "passwd.mp4"
-    assert publication.file.name.startswith("evidence/")
-    assert ".." not in publication.file.name
+    assert evidence.original_name == "passwd.mp4"
+    assert evidence.file.name.startswith("evidence/")
+    assert ".." not in evidence.file.name
 
 
-def test_resaving_without_a_new_file_keeps_the_hash(settings, tmp_path):
+def test_a_stored_evidence_file_is_never_replaced_in_place(settings, tmp_path):
+    """GIVEN a stored file WHEN someone swaps the file or its hash on the same row
+    THEN save refuses: a new file must be a new version with its own hash."""
+    settings.MEDIA_ROOT = tmp_path
+    evidence = EvidenceFile.objects.create(
+        publication=PublicationFactory(), file=ContentFile(b"original", name="capture.html")
+    )
+    evidence.description = "Archived capture"
+    evidence.save()  # metadata may change
+    evidence.file = ContentFile(b"tampered", name="capture.html")
+    with pytest.raises(ValidationError):
+        evidence.save()
+    evidence.refresh_from_db()
+    assert evidence.sha256 == hashlib.sha256(b"original").hexdigest()
+
+
+def test_the_same_file_twice_in_a_publication_is_refused(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     publication = PublicationFactory()
-    publication.file = ContentFile(b"original", name="capture.html")
-    publication.save()
-    digest = publication.sha256
-    publication.title = "Retitled"
-    publication.save()
-    publication.refresh_from_db()
-    assert publication.sha256 == digest == hashlib.sha256(b"original").hexdigest()
+    EvidenceFile.objects.create(publication=publication, file=ContentFile(b"x", name="a.png"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EvidenceFile.objects.create(publication=publication, file=ContentFile(b"x", name="b.png"))
 
 
 def test_published_date_is_normalised_to_its_precision():
