@@ -5,3 +5,9 @@ class ClaimsConfig(AppConfig):
     """Claims, the evidence for them, places and topics."""
 
     name = "claims"
+
+    def ready(self) -> None:
+        # Keep each claim's stored corroboration current whatever path writes the evidence.
+        from . import signals
+
+        signals.connect()

@@ -38,6 +38,7 @@ from .models import (
     Topic,
     UnitInvolvement,
 )
+from .services import refresh_corroboration
 
 # Never change: it is what lets a second run find the rows the first run created.
 NAMESPACE = uuid.UUID("a2811519-dfd9-490f-b08c-54543c27c04a")
@@ -327,6 +328,11 @@ class _DemoLoader:
         self._load_units()
         self._load_locations()
         self._load_claims()
+        if self.counts.changed:
+            # Inside the loader's transaction, so the loaded claims are complete on commit.
+            # Claims outside the file that cite demo publications follow through the signals;
+            # a run that wrote nothing has nothing to recompute (and stays a read-only run).
+            refresh_corroboration(claim.pk for claim in self.claims.values())
         return self.counts
 
     # -- helpers

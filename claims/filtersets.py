@@ -4,11 +4,18 @@ import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import F, Q, QuerySet
 
-from claims.models import Citation, Claim, Location, Topic
-from core.choices import Confidence, Credibility, Marking
+from claims.models import Citation, Claim, Location, SuggestedStatus, Topic
+from core.choices import Confidence, Credibility, Marking, Reliability
 from core.filtersets import BaseFilterSet, is_postgresql, visible
 from sources.models import Publication, Source
 from units.models import Unit
+
+# Every Admiralty grade, "A1" to "F6".
+GRADE_CHOICES = [
+    (f"{reliability}{credibility}", f"{reliability}{credibility}")
+    for reliability in Reliability.values
+    for credibility in Credibility.values
+]
 
 
 class ClaimFilterSet(BaseFilterSet):
@@ -50,6 +57,22 @@ class ClaimFilterSet(BaseFilterSet):
         method="filter_occurred_before", label="Happened on or before"
     )
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    # On the stored, indexed corroboration fields (claims.services keeps them current).
+    min_independent_lines = django_filters.NumberFilter(
+        field_name="independent_lines",
+        lookup_expr="gte",
+        min_value=0,
+        label="At least this many independent lines of evidence",
+    )
+    grade = django_filters.MultipleChoiceFilter(
+        field_name="best_grade", choices=GRADE_CHOICES, label="Best grade, e.g. B2"
+    )
+    grade_at_least = django_filters.ChoiceFilter(
+        choices=GRADE_CHOICES,
+        method="filter_grade_at_least",
+        label="Best grade this good or better (reliability first, then credibility)",
+    )
+    suggested_status = django_filters.MultipleChoiceFilter(choices=SuggestedStatus.choices)
     ordering = django_filters.OrderingFilter(
         fields=(
             ("occurred_start", "occurred"),
@@ -57,6 +80,8 @@ class ClaimFilterSet(BaseFilterSet):
             ("created_at", "created"),
             ("title", "title"),
             ("status", "status"),
+            ("independent_lines", "lines"),
+            ("best_grade", "grade"),
         ),
         label="Order by (prefix - for descending); search results are ranked by default",
     )
@@ -112,6 +137,11 @@ class ClaimFilterSet(BaseFilterSet):
 
     def filter_occurred_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.occurred_before(value)
+
+    def filter_grade_at_least(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Grades sort as strings the way best_grade is chosen ("A6" < "B1" < "B2"); a claim
+        # without supporting evidence has no grade and never matches.
+        return queryset.exclude(best_grade="").filter(best_grade__lte=value)
 
 
 class CitationFilterSet(BaseFilterSet):

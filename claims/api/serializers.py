@@ -97,6 +97,36 @@ class LocationSerializer(StampedModelSerializer):
         return location
 
 
+class GradeField(serializers.CharField):
+    """A claim's stored best grade ("B2"); null while nothing supports the claim."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="best_grade", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
+class EvidencePublicationSerializer(serializers.Serializer):
+    """A publication in a line of evidence; ``echo``: it repeats another one of the line."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    source = serializers.CharField()
+    reliability = serializers.CharField()
+    grade = serializers.CharField()
+    echo = serializers.BooleanField()
+
+
+class EvidenceLineSerializer(serializers.Serializer):
+    """One independent line of evidence and why its publications count as one."""
+
+    publications = EvidencePublicationSerializer(many=True)
+    grouped_because = serializers.CharField()
+    grade = serializers.CharField()
+    speakers = serializers.ListField(child=serializers.CharField())
+
+
 class ClaimSummarySerializer(serializers.ModelSerializer):
     """A claim in one line."""
 
@@ -248,6 +278,16 @@ class ClaimSerializer(StampedModelSerializer):
     related = RelationSerializer(source="relations_out", many=True, required=False)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Derived from the evidence (claims.services), stored so lists filter and sort on them.
+    grade = GradeField()
+    evidence_lines = EvidenceLineSerializer(
+        many=True,
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Detail only (null in lists): the independent lines of evidence and why "
+        "publications are grouped into one.",
+    )
 
     class Meta:
         model = Claim
@@ -258,6 +298,11 @@ class ClaimSerializer(StampedModelSerializer):
             "statement",
             "kind",
             "status",
+            "suggested_status",
+            "grade",
+            "independent_lines",
+            "disputes",
+            "evidence_lines",
             "confidence",
             "marking",
             "occurred",
@@ -283,6 +328,22 @@ class ClaimSerializer(StampedModelSerializer):
         ):
             attrs["occurred_end"] = None
         return super().validate(attrs)
+
+    def to_representation(self, instance: Claim) -> dict:
+        data = super().to_representation(instance)
+        evidence = self.context.get("prepared", {}).get("evidence", {}).get(instance.pk)
+        if evidence is None:
+            # Lists stay cheap: the explanation is computed for a single claim only.
+            data["evidence_lines"] = None
+            return data
+        # The detail counts what this reader may see, so it matches the lines it explains.
+        summary = evidence.corroboration
+        data["grade"] = summary.best_grade or None
+        data["independent_lines"] = summary.independent_lines
+        data["disputes"] = summary.disputes
+        data["suggested_status"] = summary.suggested_status
+        data["evidence_lines"] = EvidenceLineSerializer(evidence.lines, many=True).data
+        return data
 
     def validate_related(self, relations: list[dict]) -> list[dict]:
         if self.instance is not None and any(r["to_claim"] == self.instance for r in relations):
@@ -363,5 +424,13 @@ class ClaimSerializer(StampedModelSerializer):
 class ClaimBriefSerializer(ClaimSummarySerializer):
     """The compact claim of ``?brief=1``: enough for a list row."""
 
+    grade = GradeField()
+
     class Meta(ClaimSummarySerializer.Meta):
-        fields = [*ClaimSummarySerializer.Meta.fields, "confidence", "updated_at"]
+        fields = [
+            *ClaimSummarySerializer.Meta.fields,
+            "confidence",
+            "grade",
+            "independent_lines",
+            "updated_at",
+        ]

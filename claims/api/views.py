@@ -2,6 +2,7 @@
 
 from claims.filtersets import CitationFilterSet, ClaimFilterSet, LocationFilterSet, TopicFilterSet
 from claims.models import Citation, Claim, Location, Topic
+from claims.services import analyse
 from core.api.viewsets import DomainViewSet
 from units.models import Unit
 
@@ -30,7 +31,12 @@ class ClaimViewSet(DomainViewSet):
         unit_ids = {
             involvement.unit_id for claim in objects for involvement in claim.involvements.all()
         }
-        return {"orbat_paths": Unit.objects.orbat_paths(sorted(unit_ids))}
+        prepared = {"orbat_paths": Unit.objects.orbat_paths(sorted(unit_ids))}
+        if self.action == "retrieve":
+            # The explanation of the lines (four queries), on the detail only: lists show the
+            # stored counts and stay as cheap as before.
+            prepared["evidence"] = analyse(objects, user=self.request.user)
+        return prepared
 
 
 class CitationViewSet(DomainViewSet):

@@ -1,0 +1,565 @@
+"""The corroboration engine: independent lines of evidence, best grade, disputes, suggestion.
+
+Everything derived from a claim's evidence is computed here and nowhere else.
+
+How lines are formed (for the supporting citations of one claim):
+
+1. **Echoes.** A publication that cites, quotes or reports on another one, directly or through
+   a chain (also through publications the claim does not cite), is an *echo* of it. Following
+   DOMAIN.md, a ``confirms`` link is an echo only when both ends speak for the same source
+   (same affiliation root, see 3); Budanov confirming Reuters is independent confirmation.
+   ``disputes`` links are never followed. A supporting publication that echoes another
+   supporting publication adds no line: it joins the line(s) of what it echoes. This is the
+   conservative reading: ISW's assessment cites fifteen reports, and we cannot tell which of
+   them it relies on for this claim, so it never counts on its own next to any of them.
+2. **Cycles.** Publications that echo each other (A cites B cites C cites A) form one group.
+   The graph query uses ``UNION``, so it stops when no new edge is found.
+3. **Who speaks.** A publication speaks for its source, except an *interview*, which speaks
+   for the people interviewed in it (the Chosun Ilbo interview is GUR's word, not the
+   newspaper's). Sources nest (Budanov → GUR → Ministry of Defence of Ukraine); two
+   publications whose speakers share the *root* of that affiliation tree are one line.
+4. **Shared origin.** Two supporting publications that both echo the same third publication
+   (which the claim does not cite) are one line.
+
+The counts are stored on the claim (``best_grade``, ``independent_lines``, ``disputes``,
+``suggested_status``) rather than computed per request: lists filter and sort on them at a
+million claims, which needs them in indexed columns. ``claims.signals`` keeps them current;
+``refresh_corroboration`` recomputes them after bulk writes that bypass signals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+
+from core.querysets import visible_markings
+from sources.models import Publication, PublicationPerson, PublicationReference, Source
+
+from .models import Citation, Claim, SuggestedStatus
+
+# Reference kinds that make the citing publication an echo of the cited one. ``confirms`` is
+# decided case by case (same speaker or not); ``disputes`` is never followed.
+ECHO_KINDS = {
+    PublicationReference.Kind.CITES,
+    PublicationReference.Kind.REPORTS_ON,
+    PublicationReference.Kind.QUOTES,
+}
+FOLLOWED_KINDS = (*ECHO_KINDS, PublicationReference.Kind.CONFIRMS)
+
+VERBS = {
+    PublicationReference.Kind.CITES: "cites",
+    PublicationReference.Kind.REPORTS_ON: "reports on",
+    PublicationReference.Kind.QUOTES: "quotes",
+    PublicationReference.Kind.CONFIRMS: "confirms",
+}
+
+STORED_FIELDS = ("best_grade", "independent_lines", "disputes", "suggested_status")
+
+
+@dataclass(frozen=True)
+class LinePublication:
+    """One supporting publication in a line of evidence."""
+
+    id: int
+    title: str
+    source: str
+    reliability: str
+    grade: str
+    echo: bool = False
+
+
+@dataclass
+class EvidenceLine:
+    """One independent line of evidence: the publications in it and why they are grouped."""
+
+    publications: list[LinePublication]
+    reasons: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+
+    @property
+    def grade(self) -> str:
+        """The best grade of the line's own evidence ("C2"): an echo repeating it does not
+        make it better."""
+        own = [p.grade for p in self.publications if not p.echo] or [
+            p.grade for p in self.publications
+        ]
+        return min(own)
+
+    @property
+    def grouped_because(self) -> str:
+        """Why these publications are one line, in one sentence ("" for a lone publication)."""
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """The stored summary of a claim's evidence."""
+
+    best_grade: str = ""
+    independent_lines: int = 0
+    disputes: int = 0
+    suggested_status: str = SuggestedStatus.NO_EVIDENCE
+
+    def as_fields(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in STORED_FIELDS}
+
+
+@dataclass
+class _Node:
+    """A publication in the evidence graph."""
+
+    id: int
+    title: str
+    kind: str
+    source_id: int
+    marking: str
+
+
+class _Graph:
+    """The evidence of a set of claims, loaded in four queries whatever their number:
+
+    1. the supporting and disputing citations, with publication and source (one JOIN);
+    2. the reference graph downstream of the cited publications (one recursive CTE);
+    3. the people interviewed in any of those publications;
+    4. the affiliation chain of every source involved (``Source.objects.ancestor_paths``).
+    """
+
+    def __init__(self, claim_ids: list[int], user=None) -> None:
+        self.supports: dict[int, dict[int, list[Citation]]] = defaultdict(dict)
+        self.disputes: dict[int, int] = defaultdict(int)
+        self.nodes: dict[int, _Node] = {}
+        self.edges: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        self.allowed = visible_markings(user) if user is not None else None
+        self._reach: dict[int, dict[int, tuple[int, str] | None]] = {}
+        self.speakers: dict[int, tuple[int, ...]] = {}
+        self.paths: dict[int, list[Source]] = {}
+        self.sources: dict[int, Source] = {}
+        self.roots: dict[int, frozenset[int]] = {}
+        if not claim_ids:
+            return
+        citations = Citation.objects.filter(
+            claim_id__in=claim_ids,
+            stance__in=[Citation.Stance.SUPPORTS, Citation.Stance.DISPUTES],
+        )
+        # Archived (soft-deleted) citations and publications are not evidence any more. A user
+        # given: only what they may see, so the explanation names nothing hidden from them.
+        citations = (
+            citations.visible_to(user)
+            if user is not None
+            else citations.filter(archived_at__isnull=True, publication__archived_at__isnull=True)
+        )
+        # Source names and grades come with the affiliation chains (query 4), not from here.
+        for citation in citations.select_related("publication").order_by(
+            "publication__published_on", "pk"
+        ):
+            publication = citation.publication
+            self._add_node(
+                publication.pk,
+                publication.title,
+                publication.kind,
+                publication.source_id,
+                publication.marking,
+            )
+            if citation.stance == Citation.Stance.DISPUTES:
+                self.disputes[citation.claim_id] += 1
+            else:
+                self.supports[citation.claim_id].setdefault(publication.pk, []).append(citation)
+        self._load_references({pk for cited in self.supports.values() for pk in cited})
+        self.speakers = self._load_speakers()
+        source_ids = {s for speakers in self.speakers.values() for s in speakers}
+        source_ids |= {node.source_id for node in self.nodes.values()}
+        self.paths = Source.objects.ancestor_paths(sorted(source_ids))
+        self.sources = {node.pk: node for path in self.paths.values() for node in path}
+        self.roots = {
+            pk: frozenset(self.paths[s][-1].pk for s in speakers if s in self.paths)
+            for pk, speakers in self.speakers.items()
+        }
+
+    def _add_node(self, pk: int, title: str, kind: str, source_id: int, marking: str) -> None:
+        self.nodes.setdefault(pk, _Node(pk, title, kind, source_id, marking))
+
+    def _load_references(self, start: set[int]) -> None:
+        """Every followed reference reachable from ``start``, in one recursive query."""
+        if not start:
+            return
+        reference = connection.ops.quote_name(PublicationReference._meta.db_table)
+        publication = connection.ops.quote_name(Publication._meta.db_table)
+        starts = ", ".join(["%s"] * len(start))
+        kinds = ", ".join(["%s"] * len(FOLLOWED_KINDS))
+        # UNION (not UNION ALL) keeps each edge once, so a citation cycle ends the recursion
+        # instead of looping; the chain may run through publications no claim cites.
+        sql = (
+            f"WITH RECURSIVE edge(citing_id, cited_id, kind) AS ("
+            f" SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
+            f" WHERE r.citing_id IN ({starts}) AND r.kind IN ({kinds})"
+            f" UNION SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
+            f" JOIN edge ON r.citing_id = edge.cited_id WHERE r.kind IN ({kinds})"
+            f") SELECT edge.citing_id, edge.cited_id, edge.kind,"
+            f" p.title, p.kind, p.source_id, p.marking, p.archived_at"
+            f" FROM edge JOIN {publication} p ON p.id = edge.cited_id"
+        )
+        params = [*sorted(start), *FOLLOWED_KINDS, *FOLLOWED_KINDS]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        archived = set()
+        for citing, cited, kind, title, pub_kind, source_id, marking, archived_at in rows:
+            if archived_at is not None:
+                archived.add(cited)
+                continue
+            self._add_node(cited, title, pub_kind, source_id, marking)
+            self.edges[citing].append((cited, kind))
+        # An archived publication is gone: no chain runs through it.
+        for citing in list(self.edges):
+            if citing in archived:
+                del self.edges[citing]
+
+    def _load_speakers(self) -> dict[int, tuple[int, ...]]:
+        """Whose word each publication carries: its source, or the people an interview is with."""
+        interviewed: dict[int, list[int]] = defaultdict(list)
+        interviews = [
+            pk for pk, node in self.nodes.items() if node.kind == Publication.Kind.INTERVIEW
+        ]
+        if interviews:
+            for publication_id, person_id in PublicationPerson.objects.filter(
+                publication_id__in=interviews, role=PublicationPerson.Role.INTERVIEWED
+            ).values_list("publication_id", "person_id"):
+                interviewed[publication_id].append(person_id)
+        return {
+            pk: tuple(sorted(interviewed[pk])) or (node.source_id,)
+            for pk, node in self.nodes.items()
+        }
+
+    # -- reading the graph
+
+    def source_name(self, source_id: int) -> str:
+        source = self.sources.get(source_id)
+        return source.name if source else "?"
+
+    def reliability(self, source_id: int) -> str:
+        source = self.sources.get(source_id)
+        return source.reliability if source else "F"
+
+    def may_see(self, pk: int) -> bool:
+        return self.allowed is None or self.nodes[pk].marking in self.allowed
+
+    def label(self, pk: int) -> str:
+        """How a publication is named in an explanation: by its source, or vaguely if hidden."""
+        if not self.may_see(pk):
+            return "a publication you may not see"
+        return self.source_name(self.nodes[pk].source_id)
+
+    def is_echo_edge(self, citing: int, cited: int, kind: str) -> bool:
+        if kind in ECHO_KINDS:
+            return True
+        # "A statement that confirms a report is a second line only if its source is different."
+        return bool(self.roots.get(citing, frozenset()) & self.roots.get(cited, frozenset()))
+
+    def reach(self, start: int) -> dict[int, tuple[int, str] | None]:
+        """Publications ``start`` echoes (through any chain), each with the step that got there.
+
+        Breadth-first with a visited set, so cycles end; memoised per publication because the
+        same report (an ISW assessment) is cited by many claims on a page.
+        """
+        if start not in self._reach:
+            parents: dict[int, tuple[int, str] | None] = {start: None}
+            queue = deque([start])
+            while queue:
+                current = queue.popleft()
+                for cited, kind in self.edges.get(current, ()):
+                    if cited not in parents and self.is_echo_edge(current, cited, kind):
+                        parents[cited] = (current, kind)
+                        queue.append(cited)
+            self._reach[start] = parents
+        return self._reach[start]
+
+    def chain(self, start: int, target: int) -> list[tuple[int, str, int]]:
+        """The steps (citing, kind, cited) from ``start`` to ``target``."""
+        steps, current = [], target
+        parents = self.reach(start)
+        while parents[current] is not None:
+            previous, kind = parents[current]
+            steps.append((previous, kind, current))
+            current = previous
+        return list(reversed(steps))
+
+    def describe_chain(self, start: int, target: int) -> str:
+        """ "Institute for the Study of War cites Financial Times, which cites Centre…"."""
+        steps = self.chain(start, target)
+        parts = [f"{self.label(steps[0][0])} {VERBS[steps[0][1]]} {self.label(steps[0][2])}"]
+        parts += [f"which {VERBS[kind]} {self.label(cited)}" for _, kind, cited in steps[1:]]
+        return ", ".join(parts)
+
+    def describe_affiliation(self, first: int, second: int) -> str:
+        """Why two speakers are one voice: the same source, or one speaks for the other."""
+        if first == second:
+            return f"same source: {self.source_name(first)}"
+        above_first = [node.pk for node in self.paths.get(first, [])]
+        above_second = [node.pk for node in self.paths.get(second, [])]
+        common = next((pk for pk in above_first if pk in above_second), None)
+        if common == second:
+            return f"affiliated: {self.source_name(first)} speaks for {self.source_name(second)}"
+        if common == first:
+            return f"affiliated: {self.source_name(second)} speaks for {self.source_name(first)}"
+        return (
+            f"affiliated: {self.source_name(first)} and {self.source_name(second)} "
+            f"both speak for {self.source_name(common)}"
+        )
+
+
+class _UnionFind:
+    """Disjoint sets of publication ids."""
+
+    def __init__(self, items: Iterable[int]) -> None:
+        self.parent = {item: item for item in items}
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, first: int, second: int) -> bool:
+        first, second = self.find(first), self.find(second)
+        if first == second:
+            return False
+        self.parent[max(first, second)] = min(first, second)
+        return True
+
+
+def _lines_of(graph: _Graph, supports: dict[int, list[Citation]]) -> list[EvidenceLine]:
+    """Group one claim's supporting publications into independent lines."""
+    cited = list(supports)  # in publication date order
+    sets = _UnionFind(cited)
+    reasons: dict[int, list[str]] = defaultdict(list)  # keyed by publication, moved to lines
+
+    # 1. Publications that echo each other (a cycle) are one group.
+    for index, first in enumerate(cited):
+        for second in cited[index + 1 :]:
+            mutual = second in graph.reach(first) and first in graph.reach(second)
+            if mutual and sets.union(first, second):
+                reasons[first].append(graph.describe_chain(first, second))
+                reasons[first].append(graph.describe_chain(second, first))
+
+    # 2. A group that echoes another supporting publication adds no line of its own.
+    def echoed(pk: int) -> list[int]:
+        return [
+            other
+            for other in cited
+            if other in graph.reach(pk) and sets.find(other) != sets.find(pk)
+        ]
+
+    echoes = {pk for pk in cited if echoed(pk)}
+    bases = [pk for pk in cited if pk not in echoes]
+
+    # 3. Bases sharing an origin they both echo, or a speaker's affiliation root, are one line.
+    for index, first in enumerate(bases):
+        for second in bases[index + 1 :]:
+            if sets.find(first) == sets.find(second):
+                continue
+            shared = [
+                pk
+                for pk in graph.reach(first)
+                if pk not in (first, second) and pk in graph.reach(second)
+            ]
+            if shared:
+                sets.union(first, second)
+                origin = shared[0]
+                title = f" “{graph.nodes[origin].title}”" if graph.may_see(origin) else ""
+                reasons[first].append(
+                    f"{graph.label(first)} and {graph.label(second)} both rely on "
+                    f"{graph.label(origin)}{title}"
+                )
+                continue
+            common = graph.roots.get(first, frozenset()) & graph.roots.get(second, frozenset())
+            if common:
+                sets.union(first, second)
+                pair = next(
+                    (a, b)
+                    for a in graph.speakers[first]
+                    for b in graph.speakers[second]
+                    if graph.paths.get(a)
+                    and graph.paths.get(b)
+                    and graph.paths[a][-1].pk == graph.paths[b][-1].pk
+                )
+                reasons[first].append(graph.describe_affiliation(*pair))
+
+    # 4. Lines are the groups of bases; each echo joins every line it echoes.
+    by_root: dict[int, list[int]] = defaultdict(list)
+    for pk in bases:
+        by_root[sets.find(pk)].append(pk)
+    lines: list[EvidenceLine] = []
+    for members in by_root.values():
+        line_echoes = [
+            echo
+            for echo in cited
+            if echo in echoes and any(pk in graph.reach(echo) for pk in members)
+        ]
+        line_reasons = [reason for pk in [*members, *line_echoes] for reason in reasons[pk]]
+        for echo in line_echoes:
+            for target in [*members, *line_echoes]:
+                if target == echo or target not in graph.reach(echo):
+                    continue
+                # Name only the direct dependency, not every chain through another member.
+                steps = graph.chain(echo, target)
+                if not any(cited_pk in supports for _, _, cited_pk in steps[:-1]):
+                    line_reasons.append(graph.describe_chain(echo, target))
+        speakers = {s for pk in members for s in graph.speakers[pk]}
+        lines.append(
+            EvidenceLine(
+                publications=[
+                    _line_publication(graph, pk, supports[pk], echo=pk in echoes)
+                    for pk in [*members, *line_echoes]
+                ],
+                reasons=list(dict.fromkeys(line_reasons)),
+                speakers=sorted(graph.source_name(s) for s in speakers),
+            )
+        )
+    lines.sort(key=lambda line: line.grade)
+    return lines
+
+
+def _line_publication(
+    graph: _Graph, pk: int, citations: list[Citation], echo: bool
+) -> LinePublication:
+    node = graph.nodes[pk]
+    reliability = graph.reliability(node.source_id)
+    return LinePublication(
+        id=pk,
+        title=node.title,
+        source=graph.source_name(node.source_id),
+        reliability=reliability,
+        grade=min(citation.grade_with(reliability) for citation in citations),
+        echo=echo,
+    )
+
+
+def _claim_ids(claims: Iterable[Claim | int]) -> list[int]:
+    return sorted({getattr(claim, "pk", claim) for claim in claims})
+
+
+@dataclass
+class ClaimEvidence:
+    """A claim's evidence lines and their summary."""
+
+    lines: list[EvidenceLine]
+    corroboration: Corroboration
+
+
+def analyse(claims: Iterable[Claim | int], user=None) -> dict[int, ClaimEvidence]:
+    """Lines and summary of each claim, in four queries whatever the number of claims.
+
+    Given ``user``, only evidence they may see counts and is named (the claim page and the
+    API detail); without, all current evidence counts (the stored fields).
+    """
+    ids = _claim_ids(claims)
+    graph = _Graph(ids, user=user)
+    result = {}
+    for claim_id in ids:
+        lines = _lines_of(graph, graph.supports.get(claim_id, {}))
+        result[claim_id] = ClaimEvidence(lines, summarise(lines, graph.disputes.get(claim_id, 0)))
+    return result
+
+
+def evidence_lines(claims: Iterable[Claim | int], user=None) -> dict[int, list[EvidenceLine]]:
+    """The independent lines of evidence of each claim (four queries for any number)."""
+    return {pk: evidence.lines for pk, evidence in analyse(claims, user=user).items()}
+
+
+def summarise(lines: list[EvidenceLine], disputes: int) -> Corroboration:
+    """Best grade, line count, disputes and the suggested status of one claim."""
+    # The best grade among all supporting citations, echoes included (issue #5's definition).
+    best = min((p.grade for line in lines for p in line.publications), default="")
+    if disputes:
+        # Evidence against a claim is what an analyst must look at first, with or without
+        # evidence for it.
+        status = SuggestedStatus.DISPUTED
+    elif not lines:
+        status = SuggestedStatus.NO_EVIDENCE
+    elif len(lines) == 1:
+        status = SuggestedStatus.SINGLE_SOURCE
+    else:
+        status = SuggestedStatus.CORROBORATED
+    return Corroboration(best, len(lines), disputes, status)
+
+
+def corroboration_for(claims: Iterable[Claim | int], user=None) -> dict[int, Corroboration]:
+    """The derived summary of each claim (four queries whatever the number of claims)."""
+    return {pk: evidence.corroboration for pk, evidence in analyse(claims, user=user).items()}
+
+
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def refresh_corroboration(claim_ids: Iterable[int], batch_size: int = 500) -> int:
+    """Recompute and store the derived fields of ``claim_ids``; returns how many changed.
+
+    Six queries per batch (four to compute, one to read the stored values, one UPDATE of the
+    rows that differ). Derived fields are not judgements: no history row, no version bump, and
+    ``updated_at`` stays, so reloading unchanged data writes nothing.
+    """
+    ids = sorted(set(claim_ids))
+    changed = 0
+    for batch in _batches(ids, batch_size):
+        computed = corroboration_for(batch)
+        # No savepoint of its own inside a caller's transaction (load_demo, the signals).
+        with transaction.atomic(savepoint=False):
+            stale = []
+            for claim in Claim.objects.filter(pk__in=batch).only("pk", *STORED_FIELDS):
+                values = computed[claim.pk].as_fields()
+                if any(getattr(claim, name) != value for name, value in values.items()):
+                    for name, value in values.items():
+                        setattr(claim, name, value)
+                    stale.append(claim)
+            if stale:
+                Claim.objects.bulk_update(stale, STORED_FIELDS)
+        changed += len(stale)
+    return changed
+
+
+def claims_affected_by(
+    publication_ids: Iterable[int] = (), source_ids: Iterable[int] = ()
+) -> set[int]:
+    """Claims whose evidence lines may change when these publications or sources change.
+
+    A change to a publication (its source, kind, people, archive state, references it makes)
+    changes the lines of every claim citing it or citing anything that echoes it, directly or
+    through a chain; a change to a source (reliability, affiliation) changes what the source
+    and everyone who speaks for it said. Two queries: the sources' publications, then the
+    upstream citation graph and the claims citing it in one recursive query.
+    """
+    publications = set(publication_ids)
+    sources = sorted(set(source_ids))
+    if sources:
+        speakers = Source.objects.descendants_of(*sources).values("pk")
+        people = PublicationPerson.objects.filter(person__in=speakers).values("publication_id")
+        publications |= set(
+            Publication.objects.filter(
+                models.Q(source__in=speakers) | models.Q(pk__in=people)
+            ).values_list("pk", flat=True)
+        )
+    if not publications:
+        return set()
+    reference = connection.ops.quote_name(PublicationReference._meta.db_table)
+    citation = connection.ops.quote_name(Citation._meta.db_table)
+    starts = ", ".join(["%s"] * len(publications))
+    kinds = ", ".join(["%s"] * len(FOLLOWED_KINDS))
+    # Walk the graph backwards (who cites these?); UNION stops at cycles.
+    sql = (
+        f"WITH RECURSIVE upstream(id) AS ("
+        f" SELECT DISTINCT citing_id FROM {reference} WHERE cited_id IN ({starts})"
+        f" AND kind IN ({kinds})"
+        f" UNION SELECT r.citing_id FROM {reference} r JOIN upstream ON r.cited_id = upstream.id"
+        f" WHERE r.kind IN ({kinds})"
+        f") SELECT DISTINCT claim_id FROM {citation}"
+        f" WHERE publication_id IN ({starts}) OR publication_id IN (SELECT id FROM upstream)"
+    )
+    params = [*sorted(publications), *FOLLOWED_KINDS, *FOLLOWED_KINDS, *sorted(publications)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
