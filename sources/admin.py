@@ -1,7 +1,11 @@
 """Admin for sources, their aliases and people, publications and the references between them."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.admin import BaseAdmin, BaseTabularInline
 
@@ -13,6 +17,7 @@ from .models import (
     Source,
     SourceAlias,
 )
+from .services import CheckedUpload, check_placement, check_upload, format_size, store_evidence
 
 
 class SourceAliasInline(BaseTabularInline):
@@ -80,10 +85,10 @@ class PublicationReferenceInline(BaseTabularInline):
 
 
 class EvidenceFileInline(BaseTabularInline):
-    """The publication's stored files; upload new versions on the evidence file page."""
+    """The publication's current files; upload new versions on the evidence file page."""
 
     model = EvidenceFile
-    fields = ("original_name", "sha256", "size", "content_type", "sensitivity", "archived_at")
+    fields = ("original_name", "sha256", "size", "content_type", "sensitivity", "replaces")
     readonly_fields = fields
     show_change_link = True
     can_delete = False
@@ -92,10 +97,41 @@ class EvidenceFileInline(BaseTabularInline):
         return False
 
 
+class EvidenceFileAdminForm(forms.ModelForm):
+    """An upload checked exactly as the API checks it (``sources.services``): size, type read
+    from the bytes, the same bytes already in the publication, the version chain."""
+
+    checked_upload: CheckedUpload | None = None
+
+    class Meta:
+        model = EvidenceFile
+        fields = ("publication", "file", "sensitivity", "description", "replaces")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if self.instance.pk is None and upload is not None:
+            try:
+                self.checked_upload = check_upload(upload)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict.get("file", error.messages)) from error
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        publication = cleaned.get("publication")
+        if self.checked_upload is not None and publication is not None:
+            try:
+                check_placement(publication, self.checked_upload.sha256, cleaned.get("replaces"))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(EvidenceFile)
 class EvidenceFileAdmin(BaseAdmin):
     """Upload a file to a publication; it is hashed on upload and never replaced in place."""
 
+    form = EvidenceFileAdminForm
     list_display = ("__str__", "publication", "sensitivity", "size", "created_at")
     list_filter = ("sensitivity", "content_type")
     list_select_related = ("publication__source",)
@@ -116,7 +152,46 @@ class EvidenceFileAdmin(BaseAdmin):
             "content_type",
         )
         # A stored file never changes: a new file is a new version (a new row).
-        return (*readonly, "file", "publication", "replaces") if obj else readonly
+        return (*readonly, "download", "publication", "replaces") if obj else readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # Stored files are not served from MEDIA_URL: link to the checked download instead.
+        return [
+            (title, {**options, "fields": ["download" if f == "file" else f for f in fields]})
+            for title, options in fieldsets
+            for fields in [options.get("fields", ())]
+        ]
+
+    @admin.display(description="file")
+    def download(self, evidence: EvidenceFile) -> str:
+        url = reverse("evidencefile-download", args=[evidence.pk])
+        return format_html(
+            '<a href="{}">{}</a> ({})', url, evidence.original_name, format_size(evidence.size)
+        )
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = store_evidence(
+            obj.publication,
+            form.checked_upload or obj.file,
+            user=request.user,
+            sensitivity=obj.sensitivity,
+            description=obj.description,
+            replaces=obj.replaces,
+            instance=obj,
+        )
+        for duplicate in stored.duplicates:
+            messages.warning(
+                request,
+                f"The same file (SHA-256 {obj.sha256[:16]}…) is also evidence for "
+                f"“{duplicate.publication_title}” (publication #{duplicate.publication_id}, "
+                f"file #{duplicate.file_id}).",
+            )
 
 
 @admin.register(Publication)

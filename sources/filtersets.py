@@ -2,9 +2,9 @@
 
 import django_filters
 
-from core.choices import Marking, Reliability
-from core.filtersets import BaseFilterSet
-from sources.models import Publication, Source
+from core.choices import Marking, Reliability, Sensitivity
+from core.filtersets import BaseFilterSet, visible
+from sources.models import EvidenceFile, Publication, Source
 
 
 class SourceFilterSet(BaseFilterSet):
@@ -44,3 +44,25 @@ class PublicationFilterSet(BaseFilterSet):
     class Meta:
         model = Publication
         fields = ["search", "kind", "source", "country", "reliability", "marking", "language"]
+
+
+class EvidenceFileFilterSet(BaseFilterSet):
+    """``publication``, ``sensitivity``, ``sha256`` (find a file by its hash), ``content_type``,
+    ``search`` (name, description)."""
+
+    search_fields = ("original_name", "description")
+
+    # Only publications the user may see: a hidden one's id is refused like an unknown one.
+    publication = django_filters.ModelChoiceFilter(queryset=visible(Publication))
+    sensitivity = django_filters.MultipleChoiceFilter(choices=Sensitivity.choices)
+    sha256 = django_filters.CharFilter(method="filter_sha256", label="SHA-256")
+    content_type = django_filters.CharFilter(lookup_expr="iexact")
+    ordering = django_filters.OrderingFilter(fields=("created_at", "size", "original_name"))
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["search", "publication", "sensitivity", "sha256", "content_type"]
+
+    def filter_sha256(self, queryset, name: str, value: str):
+        """Hashes are stored in lower case; accept either."""
+        return queryset.filter(sha256=value.strip().lower())

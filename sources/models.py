@@ -21,7 +21,7 @@ from core.models import (
     marking_constraint,
 )
 
-from .querysets import PublicationQuerySet, SourceQuerySet
+from .querysets import EvidenceFileQuerySet, PublicationQuerySet, SourceQuerySet
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166-1 code, e.g. UA or RU.")
 
@@ -334,6 +334,7 @@ class EvidenceFile(ArchivableModel, TrackedModel):
         help_text="The earlier version of this file, if any.",
     )
 
+    objects = EvidenceFileQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:

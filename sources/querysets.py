@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Prefetch
 
-from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet
+from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, visible_markings
 
 
 class SourceQuerySet(VisibleQuerySet, TreeQuerySet):
@@ -57,3 +57,34 @@ class PublicationQuerySet(MarkedQuerySet):
             Prefetch("references_made", queryset=made),
             Prefetch("references_received", queryset=received),
         )
+
+    def with_files(self, user):
+        """The publication's current files ``user`` may see, as ``current_files``.
+
+        Kept apart from ``with_related`` so lists (whose query count is pinned) do not pay for
+        a list of files they do not render; the detail adds this one query.
+        """
+        EvidenceFile = apps.get_model("sources", "EvidenceFile")
+        files = EvidenceFile.objects.visible_to(user).order_by("created_at", "pk")
+        return self.prefetch_related(Prefetch("files", queryset=files, to_attr="current_files"))
+
+
+class EvidenceFileQuerySet(VisibleQuerySet):
+    """Queryset of evidence files: a file is seen exactly when its publication is."""
+
+    def visible_to(self, user, archived: bool = False):
+        """Files ``user`` may see: their own archive state as asked, and a publication that is
+        current and whose marking is for ``user`` (a RED publication's files are absent)."""
+        queryset = (
+            super()
+            .visible_to(user, archived=archived)
+            .filter(publication__archived_at__isnull=True)
+        )
+        allowed = visible_markings(user)
+        if allowed is None:
+            return queryset
+        return queryset.filter(publication__marking__in=allowed)
+
+    def with_related(self, user=None):
+        """A file with its publication and source (one JOINed query) for the summaries."""
+        return self.select_related("publication__source")

@@ -1,11 +1,19 @@
 """API shapes of sources and publications."""
 
 from django.db import transaction
+from django.urls import reverse
 from rest_framework import serializers
 
 from core.api.fields import SummaryRelatedField
 from core.api.serializers import AliasListField, StampedModelSerializer, replace_aliases
-from sources.models import Publication, PublicationPerson, PublicationReference, Source
+from sources.models import (
+    EvidenceFile,
+    Publication,
+    PublicationPerson,
+    PublicationReference,
+    Source,
+)
+from sources.services import DuplicateEvidence, store_evidence
 
 
 class SourceSummarySerializer(serializers.ModelSerializer):
@@ -112,6 +120,35 @@ class CitedBySerializer(serializers.ModelSerializer):
         fields = ["publication", "kind", "locator", "note"]
 
 
+def download_url(evidence: EvidenceFile, request=None) -> str:
+    """Where the file's bytes are served (checked against the reader's visibility there)."""
+    path = reverse("evidencefile-download", args=[evidence.pk])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class EvidenceFileSummarySerializer(serializers.ModelSerializer):
+    """A stored file in one line, with its hash and the link that downloads it."""
+
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "original_name",
+            "sha256",
+            "size",
+            "content_type",
+            "sensitivity",
+            "replaces",
+            "created_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, evidence: EvidenceFile) -> str:
+        return download_url(evidence, self.context.get("request"))
+
+
 class PublicationSerializer(StampedModelSerializer):
     """A publication with its people and its place in the citation graph."""
 
@@ -120,6 +157,14 @@ class PublicationSerializer(StampedModelSerializer):
     cites = PublicationReferenceSerializer(source="references_made", many=True, required=False)
     cited_by = CitedBySerializer(source="references_received", many=True, read_only=True)
     published_display = serializers.CharField(read_only=True)
+    # Loaded by ``PublicationQuerySet.with_files`` on the detail only; absent from lists.
+    files = EvidenceFileSummarySerializer(
+        source="current_files",
+        many=True,
+        read_only=True,
+        help_text="Detail only: the publication's current files you may see. Upload at "
+        "/api/evidence-files/.",
+    )
 
     class Meta:
         model = Publication
@@ -139,6 +184,7 @@ class PublicationSerializer(StampedModelSerializer):
             "people",
             "cites",
             "cited_by",
+            "files",
             "created_at",
             "updated_at",
         ]
@@ -192,3 +238,133 @@ class PublicationSerializer(StampedModelSerializer):
             PublicationReference.objects.create(
                 citing=publication, created_by=user, updated_by=user, **link
             )
+
+
+class DuplicateUpload(serializers.ValidationError):
+    """400 naming the file that already holds these bytes (its id stays a number, which DRF's
+    ValidationError would turn into a string)."""
+
+    def __init__(self, detail: dict) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class EvidenceFileRefSerializer(serializers.ModelSerializer):
+    """Another file, named: the earlier version, or the existing copy of a duplicate."""
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "original_name", "sha256"]
+
+
+class DuplicatePublicationSerializer(serializers.Serializer):
+    """The publication a duplicate belongs to."""
+
+    id = serializers.IntegerField(source="publication_id")
+    title = serializers.CharField(source="publication_title")
+
+
+class DuplicateSerializer(serializers.Serializer):
+    """The same bytes stored as a file of another publication."""
+
+    id = serializers.IntegerField(source="file_id")
+    original_name = serializers.CharField()
+    publication = DuplicatePublicationSerializer(source="*")
+
+
+class EvidenceFileSerializer(StampedModelSerializer):
+    """A stored file of a publication: its hash, size, detected type and sensitivity.
+
+    The bytes never change: only ``sensitivity`` and ``description`` can be edited; a new file
+    is uploaded as a new version (``replaces``).
+    """
+
+    publication = SummaryRelatedField(PublicationSummarySerializer, read_only=True)
+    replaces = SummaryRelatedField(EvidenceFileRefSerializer, read_only=True)
+    download_url = serializers.SerializerMethodField()
+    duplicates = DuplicateSerializer(
+        many=True,
+        read_only=True,
+        help_text="Files of other publications (that you may see) with the same SHA-256.",
+    )
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "uuid",
+            "publication",
+            "original_name",
+            "sha256",
+            "size",
+            "content_type",
+            "sensitivity",
+            "description",
+            "replaces",
+            "duplicates",
+            "download_url",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_download_url(self, evidence: EvidenceFile) -> str:
+        return download_url(evidence, self.context.get("request"))
+
+    def to_representation(self, instance: EvidenceFile) -> dict:
+        data = super().to_representation(instance)
+        # Batch-loaded for the whole page by the viewset (one query), never per row.
+        duplicates = self.context.get("prepared", {}).get("duplicates")
+        if duplicates is not None:
+            data["duplicates"] = DuplicateSerializer(
+                duplicates.get(instance.pk, []), many=True
+            ).data
+        return data
+
+
+class EvidenceFileUploadSerializer(EvidenceFileSerializer):
+    """A new file (multipart): checked, hashed and stored by ``sources.services``."""
+
+    publication = SummaryRelatedField(
+        PublicationSummarySerializer, queryset=Publication.objects.all()
+    )
+    file = serializers.FileField(
+        write_only=True,
+        max_length=None,
+        help_text="Image (JPEG, PNG, WebP, GIF), video (MP4, WebM, QuickTime), PDF, HTML "
+        "capture or plain text; the type is read from the content.",
+    )
+    replaces = SummaryRelatedField(
+        EvidenceFileRefSerializer,
+        queryset=EvidenceFile.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The earlier version of this file (same publication); it is kept.",
+    )
+
+    class Meta(EvidenceFileSerializer.Meta):
+        fields = [*EvidenceFileSerializer.Meta.fields, "file"]
+        extra_kwargs = {"sensitivity": {"required": True}}
+
+    def validate(self, attrs):
+        # ``store_evidence`` checks size, type, duplicates and versions, for every entry path.
+        return attrs
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        try:
+            stored = store_evidence(
+                validated_data["publication"],
+                validated_data["file"],
+                user=request.user,
+                sensitivity=validated_data["sensitivity"],
+                description=validated_data.get("description", ""),
+                replaces=validated_data.get("replaces"),
+            )
+        except DuplicateEvidence as error:
+            raise DuplicateUpload(
+                {
+                    "file": error.messages,
+                    "duplicate_of": EvidenceFileRefSerializer(error.existing).data,
+                }
+            ) from error
+        return stored.evidence
