@@ -9,6 +9,8 @@ import contextlib
 import contextvars
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.dispatch import receiver
@@ -81,3 +83,66 @@ def tracked_history(**kwargs) -> HistoricalRecords:
         history_change_reason_field=models.TextField(null=True, blank=True),
         **kwargs,
     )
+
+
+# Bookkeeping columns that change on every save and say nothing about the judgement.
+UNREPORTED_FIELDS = {"id", "updated_at", "updated_by_id", "version", "created_at", "created_by_id"}
+
+
+@dataclass
+class FieldChange:
+    """One field's value before and after a change."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class ChangeEntry:
+    """One change of a record: who, when, what, why and from which part of the app."""
+
+    history_id: int
+    date: Any
+    user: str | None
+    action: str
+    reason: str
+    entry_path: str
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def change_log(record: models.Model) -> list[ChangeEntry]:
+    """The history of ``record``, newest first, with field-level before/after (one query)."""
+    fields = [
+        (model_field.name, model_field.attname)
+        for model_field in record._meta.concrete_fields
+        if model_field.attname not in UNREPORTED_FIELDS
+    ]
+    rows = record.history.select_related("history_user").order_by("history_date", "history_id")
+    entries: list[ChangeEntry] = []
+    previous = None
+    for row in rows:
+        changes = []
+        if previous is not None:
+            changes = [
+                FieldChange(name, getattr(previous, attname), getattr(row, attname))
+                for name, attname in fields
+                if getattr(previous, attname) != getattr(row, attname)
+            ]
+        entries.append(
+            ChangeEntry(
+                history_id=row.history_id,
+                date=row.history_date,
+                user=row.history_user.get_username() if row.history_user else None,
+                action=ACTIONS.get(row.history_type, row.history_type),
+                reason=row.history_change_reason or "",
+                entry_path=row.entry_path,
+                changes=changes,
+            )
+        )
+        previous = row
+    entries.reverse()
+    return entries

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims.models import Citation, Claim, Location, Topic
 from core.api.pagination import StandardPagination
-from core.models import ApiToken
+from core.models import ApiToken, ArchivableModel
 from sources.models import Publication, PublicationPerson, Source
 from tests.factories import (
     CitationFactory,
@@ -288,7 +288,13 @@ def test_permission_matrix(client_as, resource, persona, action):
         record.refresh_from_db()
         assert getattr(record, label) == payload[label]
     elif action == "delete":
-        assert not resource.model.objects.filter(pk=record.pk).exists()
+        if issubclass(resource.model, ArchivableModel):
+            # Deleting archives: the row and its history stay, hidden from every list.
+            record.refresh_from_db()
+            assert record.archived_at is not None
+            assert client.get(detail).status_code == 404
+        else:
+            assert not resource.model.objects.filter(pk=record.pk).exists()
 
 
 def test_anonymous_is_told_how_to_authenticate(api_client):
@@ -341,15 +347,15 @@ PROTECTED = [
     PROTECTED,
     ids=[f"{name}-with-{dependents.replace(' ', '-')}" for name, _, _, dependents in PROTECTED],
 )
-def test_delete_of_a_record_with_dependents_is_a_conflict(
-    editor_api, name, model, make, dependents
+def test_purge_of_a_record_with_dependents_is_a_conflict(
+    superuser_api, name, model, make, dependents
 ):
     """GIVEN a record other records depend on (PROTECT)
-    WHEN an editor deletes it
+    WHEN a superuser purges it for good
     THEN 409 with a ``detail`` naming the dependents, and the record is still there."""
     record = make()
 
-    response = editor_api.delete(f"/api/{name}/{record.pk}/")
+    response = superuser_api.delete(f"/api/{name}/{record.pk}/?purge=true")
 
     assert response.status_code == 409
     body = response.json()
@@ -357,6 +363,48 @@ def test_delete_of_a_record_with_dependents_is_a_conflict(
     assert body["code"] == "protected"
     assert dependents in body["dependents"]
     assert model.objects.filter(pk=record.pk).exists()
+
+
+ARCHIVABLE_PROTECTED = [row for row in PROTECTED if issubclass(row[1], ArchivableModel)]
+OTHER_PROTECTED = [row for row in PROTECTED if not issubclass(row[1], ArchivableModel)]
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "make", "dependents"),
+    OTHER_PROTECTED,
+    ids=[f"{row[0]}-with-{row[3].replace(' ', '-')}" for row in OTHER_PROTECTED],
+)
+def test_deleting_a_never_archived_record_with_dependents_is_a_conflict(
+    editor_api, name, model, make, dependents
+):
+    """Places and topics are not archived: a delete that would orphan evidence is a 409."""
+    record = make()
+
+    response = editor_api.delete(f"/api/{name}/{record.pk}/")
+
+    assert response.status_code == 409
+    assert dependents in response.json()["dependents"]
+    assert model.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "make", "dependents"),
+    ARCHIVABLE_PROTECTED,
+    ids=[f"{row[0]}-with-{row[3].replace(' ', '-')}" for row in ARCHIVABLE_PROTECTED],
+)
+def test_an_editor_deleting_a_record_with_dependents_archives_it(
+    editor_api, name, model, make, dependents
+):
+    """GIVEN a record evidence depends on WHEN an editor deletes it THEN it is archived (204),
+    nothing is lost, and an editor can restore it."""
+    record = make()
+
+    assert editor_api.delete(f"/api/{name}/{record.pk}/").status_code == 204
+    record.refresh_from_db()
+    assert record.archived_at is not None
+    assert editor_api.post(f"/api/{name}/{record.pk}/restore/").status_code == 200
+    record.refresh_from_db()
+    assert record.archived_at is None
 
 
 # ---------------------------------------------------------------------------------------------

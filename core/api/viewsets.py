@@ -1,35 +1,113 @@
 """The base viewset every resource declares itself on."""
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.history import change_log
+from core.models import ArchivableModel
 
 from .permissions import DomainModelPermissions
 
 
+class PreconditionFailed(exceptions.APIException):
+    """412: the record changed since the client read it."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record was changed by someone else since you read it."
+    default_code = "stale"
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One field's value before and after."""
+
+    field = serializers.CharField()
+    before = serializers.JSONField()
+    after = serializers.JSONField()
+
+
+class ChangeEntrySerializer(serializers.Serializer):
+    """One entry of a record's history."""
+
+    history_id = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    reason = serializers.CharField(allow_blank=True)
+    entry_path = serializers.CharField()
+    changes = ChangeSerializer(many=True)
+
+
+def _plain(value: Any) -> Any:
+    """A history value as JSON: dates and decimals as strings."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+ARCHIVED_PARAM = OpenApiParameter(
+    "archived", OpenApiTypes.BOOL, description="Editors: list archived records instead."
+)
+
+
+@extend_schema(parameters=[ARCHIVED_PARAM])
 class DomainViewSet(viewsets.ModelViewSet):
     """List, retrieve, create, update and delete one domain model.
 
     Subclasses declare ``queryset``, ``serializer_class`` (optionally ``brief_serializer_class``
-    for ``?brief=1``) and ``filterset_class``. This base applies the model's visibility rule
-    (``visible_to(user)``) and loading rule (``with_related()``) to every read, runs every write
-    in one transaction, and lets subclasses batch-load derived data for a whole page through
-    ``prepare_page`` so serializers never query per row.
+    for ``?brief=1``) and ``filterset_class``. This base:
+
+    - applies the model's visibility rule (``visible_to(user)``: markings, archived records)
+      and loading rule (``with_related()``) to every read;
+    - runs every write in one transaction; detail responses carry an ``ETag`` (the record's
+      version) and writes honour ``If-Match`` (412 when stale), checked on a locked row;
+    - archives instead of deleting records that can be archived (``?purge=true`` deletes for
+      good, superusers only, and only what nothing depends on), with ``restore`` for editors
+      and ``?archived=true`` to list archived records;
+    - serves ``history`` for every record;
+    - lets subclasses batch-load derived data for a whole page through ``prepare_page``, so
+      serializers never query per row.
     """
 
     permission_classes = [DomainModelPermissions]
     brief_serializer_class = None
+
+    # -- reading
 
     def get_queryset(self):
         queryset = super().get_queryset()
         user = self.request.user
         if hasattr(queryset, "visible_to"):
             # The single way in: what the user may not see is absent from lists and details.
-            queryset = queryset.visible_to(user)
+            queryset = queryset.visible_to(user, archived=self.wants_archived())
         if hasattr(queryset, "with_related"):
             queryset = queryset.with_related(user=user)
         return queryset
+
+    def wants_archived(self) -> bool:
+        """Archived records instead of current ones: ``?archived=true`` or a restore."""
+        if getattr(self, "action", None) == "restore":
+            return True
+        value = self.request.query_params.get("archived", "") if self.request else ""
+        if value.lower() not in {"1", "true", "yes"}:
+            return False
+        if not self.can_restore():
+            raise exceptions.PermissionDenied("Only editors can see archived records.")
+        return True
+
+    def can_restore(self) -> bool:
+        """Editors (who may delete) may see and restore archived records."""
+        opts = self.get_queryset_model()._meta
+        return self.request.user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")
+
+    def get_queryset_model(self):
+        return self.queryset.model
 
     def get_serializer_class(self):
         if self.brief_serializer_class is not None and self.wants_brief():
@@ -67,9 +145,59 @@ class DomainViewSet(viewsets.ModelViewSet):
         self._prepared.update(self.prepare_page([obj]))
         return obj
 
+    # -- versions: ETag and If-Match
+
+    @staticmethod
+    def etag(obj) -> str | None:
+        """A record's ETag: its version, which every save increments."""
+        version = getattr(obj, "version", None)
+        return None if version is None else f'"{obj.pk}-{version}"'
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        instance = getattr(self, "_etag_instance", None)
+        if instance is not None and response.status_code < 300 and self.etag(instance):
+            response["ETag"] = self.etag(instance)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self._etag_instance = instance
+        return Response(self.get_serializer(instance).data)
+
+    def check_if_match(self, instance) -> None:
+        """Refuse the write (412) when ``If-Match`` names an older version of the record.
+
+        The row is locked first, so two clients sending the same version cannot both win.
+        """
+        header = self.request.headers.get("If-Match")
+        if not header or header.strip() == "*" or not hasattr(instance, "version"):
+            return
+        current = (
+            self.get_queryset_model()
+            .objects.select_for_update()
+            .only("pk", "version")
+            .get(pk=instance.pk)
+        )
+        offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if self.etag(current) not in offered:
+            raise PreconditionFailed(
+                {
+                    "detail": "This record was changed since you read it (your version "
+                    f"{', '.join(sorted(offered))}, now {self.etag(current)}). Reload it, "
+                    "review the changes in its history, and apply yours again.",
+                    "current_etag": self.etag(current),
+                }
+            )
+
+    # -- writing
+
     def _reload(self, serializer) -> None:
         """Re-read the saved record through the loading rules so the response is complete."""
+        # The writer can only set markings they may see (validate_marking), so the record
+        # is always visible to them here.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        self._etag_instance = serializer.instance
         self._prepared.update(self.prepare_page([serializer.instance]))
 
     def perform_create(self, serializer) -> None:
@@ -79,9 +207,59 @@ class DomainViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer) -> None:
         with transaction.atomic():
+            self.check_if_match(serializer.instance)
             serializer.save()
         self._reload(serializer)
 
     def perform_destroy(self, instance) -> None:
         with transaction.atomic():
-            instance.delete()
+            self.check_if_match(instance)
+            if self.wants_purge():
+                if not self.request.user.is_superuser:
+                    raise exceptions.PermissionDenied("Only a superuser can purge a record.")
+                instance.delete()
+            elif isinstance(instance, ArchivableModel):
+                instance.archive(self.request.user, self.request.query_params.get("reason", ""))
+            else:
+                instance.delete()
+
+    def wants_purge(self) -> bool:
+        return self.request.query_params.get("purge", "").lower() in {"1", "true", "yes"}
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        """Bring an archived record back (editors)."""
+        if not issubclass(self.get_queryset_model(), ArchivableModel):
+            raise exceptions.MethodNotAllowed("POST", "This kind of record is never archived.")
+        if not self.can_restore():
+            raise exceptions.PermissionDenied("Only editors can restore archived records.")
+        with transaction.atomic():
+            instance = self.get_object()
+            instance.restore(request.user, request.data.get("reason", "") if request.data else "")
+        return Response({"detail": "Restored.", "id": instance.pk})
+
+    @extend_schema(
+        responses=inline_serializer(
+            "HistoryPage",
+            {"count": serializers.IntegerField(), "results": ChangeEntrySerializer(many=True)},
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        """Who changed the record, when, what (field before/after), why and through what."""
+        instance = self.get_object()
+        entries = change_log(instance)
+        data = [
+            {
+                **asdict(entry),
+                "changes": [
+                    {"field": c.field, "before": _plain(c.before), "after": _plain(c.after)}
+                    for c in entry.changes
+                ],
+            }
+            for entry in entries
+        ]
+        return Response(
+            {"count": len(data), "results": ChangeEntrySerializer(data, many=True).data}
+        )

@@ -317,10 +317,10 @@ def test_replacing_references_keeps_one_the_editor_cannot_see(editor_api):
     assert list(PublicationReference.objects.filter(citing=publication)) == [hidden]
 
 
-def test_a_publication_with_citations_cannot_be_deleted(editor_api):
+def test_a_publication_with_citations_cannot_be_purged(superuser_api):
     citation = CitationFactory()
 
-    response = editor_api.delete(f"/api/publications/{citation.publication_id}/")
+    response = superuser_api.delete(f"/api/publications/{citation.publication_id}/?purge=true")
 
     assert response.status_code == 409
     assert "citations" in response.json()["detail"]

@@ -227,28 +227,35 @@ def test_a_duplicate_top_level_unit_is_refused(editor_api, orbat):
     assert Unit.objects.filter(name="Central Military District").count() == 1
 
 
-def test_a_unit_with_involvements_cannot_be_deleted(editor_api):
+def test_a_unit_with_involvements_cannot_be_purged(superuser_api):
     unit = UnitInvolvementFactory().unit
 
-    response = editor_api.delete(f"/api/units/{unit.pk}/")
+    response = superuser_api.delete(f"/api/units/{unit.pk}/?purge=true")
 
     assert response.status_code == 409
     assert "unit involvements" in response.json()["detail"]
     assert Unit.objects.filter(pk=unit.pk).exists()
 
 
-def test_a_unit_with_subordinates_cannot_be_deleted(editor_api, orbat):
-    response = editor_api.delete(f"/api/units/{orbat['brigade'].pk}/")
+def test_a_unit_with_subordinates_cannot_be_purged(superuser_api, orbat):
+    response = superuser_api.delete(f"/api/units/{orbat['brigade'].pk}/?purge=true")
 
     assert response.status_code == 409
     assert "units" in response.json()["dependents"]
     assert Unit.objects.filter(pk=orbat["brigade"].pk).exists()
 
 
-def test_a_unit_with_only_aliases_and_titles_is_deleted_with_them(editor_api, orbat):
+def test_only_a_superuser_can_purge(editor_api, orbat):
+    response = editor_api.delete(f"/api/units/{orbat['storm'].pk}/?purge=true")
+
+    assert response.status_code == 403
+    assert Unit.objects.filter(pk=orbat["storm"].pk, archived_at__isnull=True).exists()
+
+
+def test_a_unit_with_only_aliases_and_titles_is_purged_with_them(superuser_api, orbat):
     storm = orbat["storm"]
     UnitHonorific.objects.create(unit=storm, title="Guards")
 
-    assert editor_api.delete(f"/api/units/{storm.pk}/").status_code == 204
+    assert superuser_api.delete(f"/api/units/{storm.pk}/?purge=true").status_code == 204
     assert not UnitHonorific.objects.exists()
     assert not storm.aliases.exists()
