@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from core.views import DashboardView
 
 admin.site.site_header = "Claimtrace administration"
 admin.site.site_title = "Claimtrace"
@@ -12,5 +13,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("core.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # The analyst pages.
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("", include("claims.urls")),
+    path("", include("sources.urls")),
+    path("", include("units.urls")),
 ]

@@ -125,7 +125,36 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+# Evidence files (sources.services.check_upload): the largest accepted file, and the accepted
+# types, which are read from the file's first bytes, never from its name or declared type.
+EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+EVIDENCE_ALLOWED_TYPES = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "application/pdf",
+    "text/html",
+    "text/plain",
+]
+# Form fields and JSON bodies are held in memory, so they are capped; uploaded files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file, so a video never sits in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The analyst pages log in through django.contrib.auth's views (/accounts/login/).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+# The map page's tile server, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (an internal
+# one: claims must not leak to a third party through tile requests). Empty: no tiles, the
+# markers are drawn on a plain background.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 
 REST_FRAMEWORK = {
     # Hashed personal tokens for programs, session for people in the browsable API. Token

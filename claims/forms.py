@@ -1,0 +1,214 @@
+"""The claim editing page: the claim, its citations and its unit involvements on one form."""
+
+from django import forms
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+
+from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from core.choices import Marking
+from core.querysets import visible_markings
+from sources.models import Publication, Source
+from units.models import Unit
+
+
+class DateInput(forms.DateInput):
+    """A native date picker (keyboard usable, localised by the browser)."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ClaimForm(forms.ModelForm):
+    """The claim itself; judgement changes (status, confidence) need a reason."""
+
+    change_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason for the change",
+        help_text="Required when you change the status, the confidence or a credibility.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "title",
+            "statement",
+            "kind",
+            "topics",
+            "occurred_start",
+            "occurred_end",
+            "occurred_precision",
+            "ongoing",
+            "locations",
+            "status",
+            "confidence",
+            "marking",
+            "notes",
+        ]
+        widgets = {
+            "statement": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "occurred_start": DateInput(),
+            "occurred_end": DateInput(),
+            "topics": forms.SelectMultiple(attrs={"size": 6}),
+            "locations": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.order_by("name")
+        self.fields["locations"].queryset = Location.objects.select_related("parent")
+        # Nobody may mark a claim so that they could no longer see it themselves.
+        allowed = visible_markings(user)
+        if allowed is not None:
+            self.fields["marking"].choices = [
+                (value, label) for value, label in Marking.choices if value in allowed
+            ]
+
+    # Date ranges are checked by Claim.clean(), which the form runs: its errors land on the
+    # field they are about.
+
+
+class SharedChoicesInlineFormSet(BaseInlineFormSet):
+    """Inline rows whose choice fields share one evaluated list of choices.
+
+    Every row's <select> renders the same publications or units: without sharing, each row
+    would run its own query for the choices.
+    """
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self._shared_choices = {
+            name: list(field.choices) for name, field in self.choice_fields().items()
+        }
+        for form in self.forms:
+            self._share(form)
+
+    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
+        """The row fields whose choices are queried (built once on a template row)."""
+        return {}
+
+    def _share(self, form) -> None:
+        for name, choices in self._shared_choices.items():
+            form.fields[name].choices = choices
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        if hasattr(self, "_shared_choices"):
+            self._share(form)
+        return form
+
+
+def visible_publications(user):
+    """Publications ``user`` may cite: the ones they may see."""
+    return Publication.objects.visible_to(user).select_related("source").order_by("title")
+
+
+class CitationForm(forms.ModelForm):
+    """One piece of evidence: the publication, its stance, the excerpt and where it is."""
+
+    class Meta:
+        model = Citation
+        fields = [
+            "publication",
+            "stance",
+            "credibility",
+            "excerpt",
+            "translation",
+            "locator_page",
+            "locator_paragraph",
+            "locator_timestamp",
+            "locator_footnote",
+            "sensitivity",
+        ]
+        widgets = {
+            "excerpt": forms.Textarea(attrs={"rows": 2}),
+            "translation": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "locator_page": "Page",
+            "locator_paragraph": "Paragraph",
+            "locator_timestamp": "Timestamp (hh:mm:ss)",
+            "locator_footnote": "Footnote",
+        }
+
+
+class BaseCitationFormSet(SharedChoicesInlineFormSet):
+    """The claim's citations (archived ones and hidden publications left out)."""
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        self.user = user
+        self.publications = visible_publications(user)
+        super().__init__(*args, user=user, **kwargs)
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            queryset = super().get_queryset()
+            # Only evidence the editor may see; hidden citations stay as they are.
+            queryset = queryset.visible_to(self.user).select_related("publication__source")
+            self._queryset = queryset
+        return self._queryset
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        form.fields["publication"].queryset = self.publications
+
+    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
+        field = forms.ModelChoiceField(queryset=self.publications, empty_label="---------")
+        return {"publication": field}
+
+
+class InvolvementForm(forms.ModelForm):
+    """One unit's part in the claim."""
+
+    class Meta:
+        model = UnitInvolvement
+        fields = ["unit", "role", "attributed_by", "note"]
+        widgets = {"note": forms.TextInput()}
+
+
+class BaseInvolvementFormSet(SharedChoicesInlineFormSet):
+    """The units involved in the claim."""
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        self.units = Unit.objects.visible_to(user).order_by("name")
+        self.sources = Source.objects.visible_to(user).order_by("name")
+        super().__init__(*args, user=user, **kwargs)
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset().select_related("unit", "attributed_by")
+        return self._queryset
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        form.fields["unit"].queryset = self.units
+        form.fields["attributed_by"].queryset = self.sources
+
+    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
+        return {
+            "unit": forms.ModelChoiceField(queryset=self.units),
+            "attributed_by": forms.ModelChoiceField(queryset=self.sources, required=False),
+        }
+
+
+CitationFormSet = inlineformset_factory(
+    Claim,
+    Citation,
+    form=CitationForm,
+    formset=BaseCitationFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+InvolvementFormSet = inlineformset_factory(
+    Claim,
+    UnitInvolvement,
+    form=InvolvementForm,
+    formset=BaseInvolvementFormSet,
+    extra=1,
+    can_delete=True,
+)

@@ -1,0 +1,412 @@
+"""The claim pages: list, detail, editing, timeline, map and places."""
+
+import pytest
+from django.core.management import call_command
+
+from claims.models import Citation, Claim, Location, UnitInvolvement
+from sources.models import Publication
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    LocationFactory,
+    PublicationFactory,
+    UnitFactory,
+    UnitInvolvementFactory,
+)
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+FT_CLAIM = "Storm detachment soldier shot six unarmed Ukrainian POWs"
+
+
+@pytest.fixture
+def demo():
+    """The demo data set of the ISW assessment of 20 February 2025."""
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
+def many_claims():
+    """Sixty claims, each with a citation and a unit, to show page costs do not grow."""
+    unit = UnitFactory()
+    for _ in range(60):
+        claim = CitationFactory().claim
+        UnitInvolvementFactory(claim=claim, unit=unit)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/claims/",
+        "/claims/1/",
+        "/claims/new/",
+        "/claims/1/edit/",
+        "/timeline/",
+        "/map/",
+        "/locations/1/",
+    ],
+)
+def test_pages_need_a_login(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+# -- the list
+
+
+def test_list_shows_each_claim_with_its_evidence(client, viewer, demo):
+    client.force_login(viewer)
+
+    body = client.get("/claims/", {"page_size": 100}).content.decode()
+
+    assert FT_CLAIM in body
+    assert "B3" in body  # the FT claim's best grade
+    assert "1 independent line" in body  # FT relies on the CIR analysis: one line
+    assert "Storm det." in body and "perpetrator" in body
+    assert "Financial Times" in body
+
+
+def test_search_and_unit_filter_with_subordinates(client, viewer, demo):
+    """GIVEN the demo data
+    WHEN a viewer searches "executions", then filters by the Central MD with subordinates
+    THEN the search finds the executions claims, and the unit filter finds the Storm
+    detachment's shooting two levels below."""
+    client.force_login(viewer)
+
+    found = client.get("/claims/", {"search": "executions"}).context["page"].object_list
+    assert "Russian commanders complicit in POW executions" in {c.title for c in found}
+
+    district = Unit.objects.get(abbreviation="Central MD")
+    response = client.get("/claims/", {"unit": district.pk, "include_subordinates": "true"})
+    titles = {claim.title for claim in response.context["page"].object_list}
+    assert FT_CLAIM in titles
+    assert "30th MRB fighting near Pokrovsk since Fall 2024" in titles
+    assert not client.get("/claims/", {"unit": district.pk}).context["page"].object_list
+
+
+def test_invalid_filters_show_errors_not_a_500(client, viewer):
+    client.force_login(viewer)
+
+    response = client.get("/claims/", {"unit": 999999, "occurred_after": "yesterday"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Select a valid choice" in body
+    assert "Enter a valid date" in body
+    assert response.context["page"].paginator.count == 0
+
+
+def test_list_sorts_and_caps_the_page_size(client, viewer, many_claims):
+    client.force_login(viewer)
+
+    response = client.get("/claims/", {"page_size": 1000, "ordering": "title"})
+
+    page = response.context["page"]
+    assert page.paginator.per_page == 100
+    titles = [claim.title for claim in page.object_list]
+    assert titles == sorted(titles)
+
+
+def test_list_page_cost_is_the_same_for_1_and_50_rows(
+    client, viewer, many_claims, django_assert_max_num_queries, django_assert_num_queries
+):
+    """GIVEN sixty claims with citations and units
+    THEN a page of one and a page of fifty run exactly the same queries."""
+    client.force_login(viewer)
+
+    # session, user, count, page, 6 prefetches (topics, places, numbers, citations, units,
+    # relations), ORBAT chains, permissions (2), filter choices (topics, units, sources,
+    # places)
+    with django_assert_num_queries(17):
+        response = client.get("/claims/", {"page_size": 1})
+    assert len(response.context["page"].object_list) == 1
+    with django_assert_num_queries(17):
+        response = client.get("/claims/", {"page_size": 50})
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_list_leaves_out_red_claims(client, viewer, superuser):
+    ClaimFactory(title="Open claim")
+    ClaimFactory(title="RED claim", marking="red")
+
+    client.force_login(viewer)
+    body = client.get("/claims/").content.decode()
+    assert "Open claim" in body and "RED claim" not in body
+
+    client.force_login(superuser)
+    assert "RED claim" in client.get("/claims/").content.decode()
+
+
+# -- one claim
+
+
+def test_claim_page_shows_evidence_units_and_marking(
+    client, viewer, demo, django_assert_max_num_queries
+):
+    """GIVEN the FT footage claim of the demo data
+    THEN its page shows the statement, the FT and ISW citations with reliability and grade,
+    the Storm detachment with its ORBAT path, the related claims, the marking and who
+    changed it, in a fixed number of queries."""
+    client.force_login(viewer)
+    claim = Claim.objects.get(title=FT_CLAIM)
+
+    # session, user, claim, 6 prefetches, incoming relations, ORBAT chains, history,
+    # permissions (2), evidence lines (4)
+    with django_assert_max_num_queries(18):
+        response = client.get(f"/claims/{claim.pk}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "shot six" in body
+    assert "Financial Times" in body and "B – Usually reliable" in body
+    assert "Institute for the Study of War" in body
+    assert "B3" in body
+    for unit in ("Storm det.", "30th MRB", "2nd CAA", "Central MD"):
+        assert unit in body
+    assert "Russian commanders complicit in POW executions" in body
+    assert "TLP:CLEAR" in body
+    assert "Created" in body and "last changed" in body
+    # Footage of an execution: the excerpt is blurred until the viewer clicks through.
+    assert "Show sensitive evidence" in body
+    assert "Edit claim" not in body  # a viewer may not edit
+
+
+def test_claim_statement_is_escaped(client, viewer):
+    claim = ClaimFactory(statement="<script>alert('x')</script> happened")
+    client.force_login(viewer)
+
+    body = client.get(f"/claims/{claim.pk}/").content.decode()
+
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert" in body
+
+
+def test_red_claim_is_not_found_for_a_normal_user(client, viewer, superuser):
+    claim = ClaimFactory(marking="red")
+
+    client.force_login(viewer)
+    assert client.get(f"/claims/{claim.pk}/").status_code == 404
+    assert client.get(f"/claims/{claim.pk}/edit/").status_code in (403, 404)
+
+    client.force_login(superuser)
+    assert client.get(f"/claims/{claim.pk}/").status_code == 200
+
+
+# -- editing
+
+
+def test_viewer_may_not_add_or_edit(client, viewer):
+    claim = ClaimFactory()
+    client.force_login(viewer)
+
+    assert client.get("/claims/new/").status_code == 403
+    assert client.post("/claims/new/", {"title": "x"}).status_code == 403
+    assert client.get(f"/claims/{claim.pk}/edit/").status_code == 403
+
+
+def formset_data(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    """POST data of an inline formset with ``rows``."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def claim_data(**overrides) -> dict:
+    data = {
+        "title": "Drone strike on a command post",
+        "statement": "A drone struck a command post near Pokrovsk.",
+        "kind": "event",
+        "occurred_start": "2025-02-18",
+        "occurred_precision": "day",
+        "status": "unverified",
+        "confidence": "likely",
+        "marking": "clear",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_invalid_post_saves_nothing_and_shows_the_error(client, editor):
+    """GIVEN an editor
+    WHEN they post a claim without a title and a citation without a publication
+    THEN nothing is saved and each error is shown next to its field."""
+    unit = UnitFactory()
+    client.force_login(editor)
+    data = {
+        **claim_data(title=""),
+        **formset_data("citations", [{"stance": "supports", "credibility": "2", "excerpt": "x"}]),
+        **formset_data("involvements", [{"unit": unit.pk, "role": "perpetrator"}]),
+    }
+
+    response = client.post("/claims/new/", data)
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert Claim.objects.count() == 0
+    assert Citation.objects.count() == 0 and UnitInvolvement.objects.count() == 0
+    assert 'id="id_title_error"' in body
+    assert 'id="id_citations-0-publication_error"' in body
+    assert "Nothing was saved" in body
+
+
+def test_editor_adds_a_claim_with_a_citation_and_a_unit(client, editor):
+    publication = PublicationFactory()
+    unit = UnitFactory()
+    place = LocationFactory()
+    client.force_login(editor)
+    data = {
+        **claim_data(locations=[place.pk]),
+        **formset_data(
+            "citations",
+            [
+                {
+                    "publication": publication.pk,
+                    "stance": "supports",
+                    "credibility": "2",
+                    "excerpt": "A drone struck the post.",
+                    "locator_timestamp": "00:01:23",
+                    "sensitivity": "graphic_violence",
+                }
+            ],
+        ),
+        **formset_data("involvements", [{"unit": unit.pk, "role": "subject"}]),
+    }
+
+    response = client.post("/claims/new/", data)
+
+    claim = Claim.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/claims/{claim.pk}/"
+    assert claim.created_by == editor and claim.updated_by == editor
+    citation = claim.citations.get()
+    assert citation.publication == publication and citation.created_by == editor
+    assert citation.locator_display == "00:01:23"
+    assert citation.sensitivity == "graphic_violence"
+    involvement = claim.involvements.get()
+    assert involvement.unit == unit and involvement.created_by == editor
+    assert list(claim.locations.all()) == [place]
+
+
+def test_editing_a_judgement_needs_a_reason(client, editor):
+    """GIVEN an existing claim
+    WHEN an editor changes its status without a reason, then with one
+    THEN the first is refused next to the reason field, the second saved with the reason."""
+    claim = ClaimFactory(status="unverified")
+    client.force_login(editor)
+    base = {
+        **claim_data(title=claim.title, statement=claim.statement, confidence=""),
+        **formset_data("citations", []),
+        **formset_data("involvements", []),
+    }
+
+    response = client.post(f"/claims/{claim.pk}/edit/", {**base, "status": "corroborated"})
+    assert response.status_code == 400
+    assert 'id="id_change_reason_error"' in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == "unverified"
+
+    response = client.post(
+        f"/claims/{claim.pk}/edit/",
+        {**base, "status": "corroborated", "change_reason": "A second outlet confirmed it."},
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == "corroborated"
+    assert claim.history.first().history_change_reason == "A second outlet confirmed it."
+
+
+def test_edit_page_cost_does_not_grow_with_citations(client, editor, django_assert_max_num_queries):
+    claim = ClaimFactory()
+    for _ in range(10):
+        CitationFactory(claim=claim)
+        UnitInvolvementFactory(claim=claim)
+    client.force_login(editor)
+
+    # session, user, permissions (2), claim, its topics and places, publications (count +
+    # rows), citations, units (count + rows), sources (count + rows), involvements, topic
+    # and place choices
+    with django_assert_max_num_queries(17):
+        response = client.get(f"/claims/{claim.pk}/edit/")
+    assert response.status_code == 200
+
+
+def test_marking_choices_are_limited_to_what_the_editor_may_see(client, editor):
+    client.force_login(editor)
+
+    body = client.get("/claims/new/").content.decode()
+
+    assert "TLP:AMBER" in body and "TLP:RED" not in body
+
+
+# -- timeline, map, places
+
+
+def test_timeline_groups_claims_by_month(client, viewer, demo, django_assert_max_num_queries):
+    ClaimFactory(title="RED claim", marking="red")
+    client.force_login(viewer)
+
+    with django_assert_max_num_queries(17):
+        response = client.get("/timeline/", {"topic": "pow-executions"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "May 2024" in body
+    assert "Two “Time of Heroes” participants executed POWs near Robotyne" in body
+    assert "RED claim" not in body
+    months = [month for month, _claims in response.context["months"] if month]
+    assert months == sorted(months)
+
+
+def test_map_lists_places_with_their_claims(client, viewer, demo, django_assert_max_num_queries):
+    red = ClaimFactory(title="RED claim", marking="red")
+    red.locations.add(Location.objects.get(name="Pokrovsk"))
+    client.force_login(viewer)
+
+    # session, user, permissions (2), claim-place pairs, filter choices (4)
+    with django_assert_max_num_queries(9):
+        response = client.get("/map/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="map-data"' in body and "leaflet.js" in body
+    places = {place["name"]: place for place in response.context["places"]}
+    assert "Pokrovsk" in places
+    assert "RED claim" not in body
+    assert "30th MRB fighting near Pokrovsk since Fall 2024" in {
+        claim["title"] for claim in places["Pokrovsk"]["claims"]
+    }
+
+
+def test_location_page_includes_places_inside(client, viewer, demo, django_assert_max_num_queries):
+    client.force_login(viewer)
+    oblast = Location.objects.get(name="Donetsk Oblast")
+
+    # session, user, place, aliases, chain above, places inside, claims + 6 prefetches,
+    # ORBAT chains
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/locations/{oblast.pk}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Pokrovsk" in body
+    assert "30th MRB fighting near Pokrovsk since Fall 2024" in body
+
+
+def test_publication_choices_leave_out_hidden_publications(client, editor):
+    PublicationFactory(title="Open report")
+    PublicationFactory(title="RED report", marking="red")
+    client.force_login(editor)
+
+    body = client.get("/claims/new/").content.decode()
+
+    assert "Open report" in body and "RED report" not in body
+    assert Publication.objects.count() == 2

@@ -1,0 +1,75 @@
+"""The unit page: chain of command, subordinate tree, claims of the whole subtree."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import ClaimFactory, UnitFactory, UnitInvolvementFactory
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", verbosity=0)
+
+
+def test_unit_page_needs_a_login(client):
+    unit = UnitFactory()
+
+    response = client.get(f"/units/{unit.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/units/{unit.pk}/"
+
+
+def test_30th_mrb_page_shows_its_chain_subordinates_and_claims(
+    client, viewer, demo, django_assert_max_num_queries
+):
+    """GIVEN the demo ORBAT (Central MD › 2nd CAA › 30th MRB › Storm detachment)
+    WHEN a viewer opens the 30th MRB
+    THEN the army and district are above it, the Storm detachment below, and the claims of
+    both the brigade and the detachment are listed with their role."""
+    client.force_login(viewer)
+    brigade = Unit.objects.get(abbreviation="30th MRB")
+
+    # session, user, unit, aliases, honorifics, subtree, claims + 6 prefetches, the
+    # subtree's involvements, ORBAT chains of the page, the chain above the unit
+    with django_assert_max_num_queries(17):
+        response = client.get(f"/units/{brigade.pk}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2nd Combined Arms Army" in body and "Central Military District" in body
+    assert "Storm penal detachment" in body
+    assert "Storm detachment soldier shot six unarmed Ukrainian POWs" in body
+    assert "30th MRB fighting near Pokrovsk since Fall 2024" in body
+    assert "perpetrator" in body and "located" in body
+
+
+def test_unit_page_cost_does_not_grow_with_claims(client, viewer, django_assert_max_num_queries):
+    """GIVEN a brigade with twenty claims on itself and its subordinate companies
+    THEN the page runs the same bounded number of queries as with one."""
+    brigade = UnitFactory(name="1st Brigade")
+    for n in range(10):
+        company = UnitFactory(name=f"Company {n}", echelon="company", parent=brigade)
+        UnitInvolvementFactory(unit=company, claim=ClaimFactory())
+        UnitInvolvementFactory(unit=brigade, claim=ClaimFactory())
+    client.force_login(viewer)
+
+    with django_assert_max_num_queries(17):
+        response = client.get(f"/units/{brigade.pk}/")
+
+    assert len(response.context["claims"]) == 20
+    assert len(response.context["tree"]) == 10
+
+
+def test_unit_page_leaves_out_red_claims(client, viewer):
+    unit = UnitFactory()
+    UnitInvolvementFactory(unit=unit, claim=ClaimFactory(title="Open claim"))
+    UnitInvolvementFactory(unit=unit, claim=ClaimFactory(title="RED claim", marking="red"))
+    client.force_login(viewer)
+
+    body = client.get(f"/units/{unit.pk}/").content.decode()
+
+    assert "Open claim" in body and "RED claim" not in body

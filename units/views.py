@@ -1,0 +1,67 @@
+"""Analyst pages of units."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import F, Prefetch
+from django.views.generic import DetailView
+
+from claims.models import Claim, UnitInvolvement
+from claims.views import decorate
+from core.views import AnalystPageMixin
+from units.models import Unit
+
+# The unit page lists at most this many claims; the claim list (linked) pages through all.
+MAX_CLAIMS = 100
+
+
+class UnitDetailView(AnalystPageMixin, DetailView):
+    """``/units/<id>/``: the chain of command, the subordinate tree, and the claims involving
+    the unit or any unit below it, in date order."""
+
+    template_name = "units/unit_detail.html"
+    context_object_name = "unit"
+
+    def get_queryset(self):
+        return Unit.objects.visible_to(self.request.user).with_related()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        unit = self.object
+        user = self.request.user
+        # The whole subtree in one recursive query; the tree is assembled in Python.
+        subtree = list(
+            Unit.objects.visible_to(user).descendants_of(unit, include_self=False).order_by("name")
+        )
+        children: dict[int, list[Unit]] = defaultdict(list)
+        for node in subtree:
+            children[node.parent_id].append(node)
+        tree = tree_rows(unit.pk, children)
+        subtree_ids = [unit.pk, *(node.pk for node in subtree)]
+        # Each claim's involvements of this subtree's units, to show the role they played.
+        involvements = UnitInvolvement.objects.filter(unit__in=subtree_ids).select_related(
+            "unit", "attributed_by"
+        )
+        claims = list(
+            Claim.objects.visible_to(user)
+            .involving_unit(unit.pk, include_subordinates=True)
+            .with_related(user=user)
+            .prefetch_related(Prefetch("involvements", queryset=involvements, to_attr="unit_roles"))
+            .order_by(F("occurred_start").asc(nulls_last=True), "pk")[: MAX_CLAIMS + 1]
+        )
+        decorate(claims)
+        return super().get_context_data(
+            ancestors=list(reversed(Unit.objects.ancestors_of(unit))),
+            tree=tree,
+            claims=claims[:MAX_CLAIMS],
+            more_claims=len(claims) > MAX_CLAIMS,
+            **kwargs,
+        )
+
+
+def tree_rows(root_id: int, children: dict[int, list[Unit]], depth: int = 0) -> list:
+    """The subtree below ``root_id`` as (unit, depth) rows in display order."""
+    rows = []
+    for node in children.get(root_id, []):
+        rows.append((node, depth))
+        rows.extend(tree_rows(node.pk, children, depth + 1))
+    return rows
