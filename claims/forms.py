@@ -29,6 +29,10 @@ class ClaimForm(forms.ModelForm):
         help_text="Required when you change the status, the confidence or a credibility.",
     )
 
+    # The version the editor started from: a save over a newer version is refused
+    # (ClaimEditMixin.save), so two editors cannot silently overwrite each other.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Claim
         fields = [
@@ -57,6 +61,8 @@ class ClaimForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
         self.fields["topics"].queryset = Topic.objects.order_by("name")
         self.fields["locations"].queryset = Location.objects.select_related("parent")
         # Nobody may mark a claim so that they could no longer see it themselves.

@@ -339,6 +339,19 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
         if all(valid) and self.check_reason(parts):
             try:
                 claim = self.save(parts)
+            except StaleEdit as stale:
+                # Nothing was saved. Show what the other editor changed and let this editor
+                # save again knowingly: the form now carries the current version.
+                data = request.POST.copy()
+                data["version"] = stale.current_version
+                parts = self.build_forms(claim, data)
+                for part in parts.values():
+                    part.is_valid()
+                parts["form"].add_error(None, stale.message)
+                return self.render_to_response(
+                    self.get_context_data(claim=claim, stale_changes=stale.entries, **parts),
+                    status=409,
+                )
             except ValidationError as error:
                 # A rule only the model knows (checked on save): nothing was saved.
                 parts["form"].add_error(None, error.messages)
@@ -367,6 +380,8 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
         form = forms["form"]
         reason = form.cleaned_data.get("change_reason", "").strip()
         with transaction.atomic():
+            if form.instance.pk:
+                self.check_version(form.instance.pk, form.cleaned_data.get("version"))
             claim = form.save(commit=False)
             claim.stamp(user)
             claim.set_reason(reason)
@@ -387,6 +402,29 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
             for involvement in involvements.deleted_objects:
                 involvement.delete()
         return claim
+
+    @staticmethod
+    def check_version(pk: int, started_from: int | None) -> None:
+        """Raise StaleEdit if the claim was saved since the editor opened it (row locked)."""
+        current = Claim.objects.select_for_update().only("pk", "version").get(pk=pk)
+        if started_from is None or current.version == started_from:
+            return
+        newer = [entry for entry in change_log(current) if (entry.version or 0) > started_from]
+        raise StaleEdit(current.version, newer)
+
+
+class StaleEdit(Exception):
+    """The claim changed since the editor opened the form."""
+
+    def __init__(self, current_version: int, entries: list) -> None:
+        self.current_version = current_version
+        self.entries = entries
+        who = ", ".join(sorted({entry.user or "someone" for entry in entries})) or "someone"
+        self.message = (
+            f"{who} saved this claim while you were editing it; nothing of yours was saved. "
+            "Their changes are listed below: check them, adjust your edit, and save again."
+        )
+        super().__init__(self.message)
 
 
 class ClaimCreateView(ClaimEditMixin):

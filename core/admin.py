@@ -15,13 +15,16 @@ or ``BaseStackedInline``, so the rules below are declared once:
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, TrackedModel
+from .forms import with_reason
+from .models import ApiToken, ArchivableModel, JudgedModel, TrackedModel
 from .querysets import visible_markings
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
@@ -29,7 +32,7 @@ RECORD_TITLE = "Record"
 
 
 def restrict_to_visible(
-    queryset: models.QuerySet, user, marked_via: Iterable[str] = ()
+    queryset: models.QuerySet, user, marked_via: Iterable[str] = (), archived: bool = False
 ) -> models.QuerySet:
     """``queryset`` without the rows ``user`` may not see.
 
@@ -38,11 +41,18 @@ def restrict_to_visible(
     ``marked_via`` the relations to marked records it must be hidden with.
     """
     if hasattr(queryset, "visible_to"):
-        queryset = queryset.visible_to(user)
+        queryset = queryset.visible_to(user, archived=archived)
     allowed = visible_markings(user)
     if allowed is None or not marked_via:
         return queryset
     return queryset.filter(**{f"{path}__marking__in": allowed for path in marked_via})
+
+
+def _flatten(fields: Sequence[Any]) -> list[str]:
+    """Field names of a fieldset's ``fields``, lines of several fields included."""
+    return [
+        name for field in fields for name in (field if isinstance(field, list | tuple) else [field])
+    ]
 
 
 def _without(fields: Sequence[Any], hidden: set[str]) -> list[Any]:
@@ -58,6 +68,48 @@ def _without(fields: Sequence[Any], hidden: set[str]) -> list[Any]:
     return kept
 
 
+class ArchivedListFilter(admin.SimpleListFilter):
+    """Archived (soft-deleted) records are hidden unless this filter asks for them."""
+
+    title = "archive"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        # The filtering itself happens in VisibilityMixin.get_queryset (visible_to).
+        return queryset
+
+
+def wants_archived(request: HttpRequest) -> bool:
+    return request.GET.get(ArchivedListFilter.parameter_name) == "yes"
+
+
+class JudgementReasonMixin:
+    """Judged models (status, reliability, credibility) get a "Reason for the change" field
+    on their form or inline rows, required when a judgement changes."""
+
+    def _judged(self) -> bool:
+        return issubclass(self.model, JudgedModel)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._judged() and "change_reason" not in fields:
+            fields.append("change_reason")
+        return fields
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        if self._judged():
+            kwargs["form"] = with_reason(kwargs.get("form", self.form))
+        return super().get_form(request, obj, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        if self._judged():
+            kwargs["form"] = with_reason(kwargs.get("form", self.form))
+        return super().get_formset(request, obj, **kwargs)
+
+
 class VisibilityMixin:
     """Marking visibility for a ModelAdmin or an inline: its rows and its related-field choices."""
 
@@ -70,7 +122,9 @@ class VisibilityMixin:
     marked_via: tuple[str, ...] = ()
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
-        return restrict_to_visible(super().get_queryset(request), request.user, self.marked_via)
+        return restrict_to_visible(
+            super().get_queryset(request), request.user, self.marked_via, wants_archived(request)
+        )
 
     def get_field_queryset(self, db, db_field, request: HttpRequest):
         # Choices of a foreign key or many-to-many come from the related model's own admin
@@ -91,7 +145,7 @@ class PageChangeList(ChangeList):
         self.model_admin.annotate_page(request, self.result_list)
 
 
-class BaseAdmin(VisibilityMixin, SimpleHistoryAdmin):
+class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
     """The ModelAdmin every model of the project uses (with its change history page)."""
 
     # Read-only bookkeeping shown, collapsed, under "Record"; a model adds its own (file hash).
@@ -108,10 +162,29 @@ class BaseAdmin(VisibilityMixin, SimpleHistoryAdmin):
         return readonly + tuple(name for name in self._record_fields() if name not in readonly)
 
     def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
-        """The declared (or default) fieldsets, with the record fields moved to "Record"."""
+        """The declared (or default) fieldsets, with the record fields moved to "Record" and
+        the reason for a judgement change last before it."""
+        fieldsets = self._fieldsets_with_record(request, obj)
+        if self._judged() and obj is not None:
+            flat = {name for _title, options in fieldsets for name in _flatten(options["fields"])}
+            if "change_reason" not in flat:
+                fieldsets.insert(
+                    len(fieldsets) - 1, ("Reason for the change", {"fields": ["change_reason"]})
+                )
+        elif self._judged():
+            fieldsets = [
+                (
+                    title,
+                    {**options, "fields": [f for f in options["fields"] if f != "change_reason"]},
+                )
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+    def _fieldsets_with_record(self, request: HttpRequest, obj=None) -> list:
         record = self._record_fields()
         if not record:
-            return super().get_fieldsets(request, obj)
+            return list(super().get_fieldsets(request, obj))
         hidden = set(record)
         fieldsets = []
         for title, options in super().get_fieldsets(request, obj):
@@ -142,6 +215,81 @@ class BaseAdmin(VisibilityMixin, SimpleHistoryAdmin):
             instance.save()
         formset.save_m2m()
 
+    # -- archive instead of delete
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = tuple(super().get_list_filter(request))
+        if issubclass(self.model, ArchivableModel):
+            filters = (*filters, ArchivedListFilter)
+        return filters
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if issubclass(self.model, ArchivableModel):
+            if "delete_selected" in actions:
+                func, name, _ = actions["delete_selected"]
+                actions[name] = (func, name, "Archive selected %(verbose_name_plural)s")
+            if self.has_delete_permission(request):
+                actions["restore_selected"] = self.get_action("restore_selected")
+            if request.user.is_superuser:
+                actions["purge_selected"] = self.get_action("purge_selected")
+        return actions
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        if not issubclass(self.model, ArchivableModel):
+            return super().get_deleted_objects(objs, request)
+        # Archiving deletes nothing, so nothing is protected and no related record (which the
+        # user may not be allowed to see) is listed on the confirmation page.
+        objs = list(objs)
+        return (
+            [str(obj) for obj in objs],
+            {self.model._meta.verbose_name_plural: len(objs)},
+            set(),
+            [],
+        )
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        if isinstance(obj, ArchivableModel):
+            obj.archive(request.user)
+        else:
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        if not issubclass(self.model, ArchivableModel):
+            super().delete_queryset(request, queryset)
+            return
+        with transaction.atomic():
+            for obj in queryset:
+                obj.archive(request.user)
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    def restore_selected(self, request: HttpRequest, queryset) -> None:
+        with transaction.atomic():
+            restored = 0
+            for obj in queryset.filter(archived_at__isnull=False):
+                obj.restore(request.user)
+                restored += 1
+        self.message_user(request, f"Restored {restored} record(s).", messages.SUCCESS)
+
+    @admin.action(description="Purge selected %(verbose_name_plural)s for good (superuser)")
+    def purge_selected(self, request: HttpRequest, queryset) -> None:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                count, _ = queryset.delete()
+        except ProtectedError as error:
+            dependents = sorted({str(o._meta.verbose_name_plural) for o in error.protected_objects})
+            self.message_user(
+                request,
+                "Nothing was purged: other records depend on these ("
+                + ", ".join(dependents)
+                + "). Only records nothing depends on can be purged.",
+                messages.ERROR,
+            )
+            return
+        self.message_user(request, f"Purged {count} row(s) for good.", messages.SUCCESS)
+
     def get_changelist(self, request: HttpRequest, **kwargs):
         return PageChangeList
 
@@ -149,13 +297,13 @@ class BaseAdmin(VisibilityMixin, SimpleHistoryAdmin):
         """Load data for a whole changelist page at once (default: nothing, rows stay lazy)."""
 
 
-class BaseTabularInline(VisibilityMixin, admin.TabularInline):
+class BaseTabularInline(JudgementReasonMixin, VisibilityMixin, admin.TabularInline):
     """A compact inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0
 
 
-class BaseStackedInline(VisibilityMixin, admin.StackedInline):
+class BaseStackedInline(JudgementReasonMixin, VisibilityMixin, admin.StackedInline):
     """A full-form inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0

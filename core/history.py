@@ -109,6 +109,7 @@ class ChangeEntry:
     reason: str
     entry_path: str
     changes: list[FieldChange] = field(default_factory=list)
+    version: int | None = None
 
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -141,6 +142,7 @@ def change_log(record: models.Model) -> list[ChangeEntry]:
                 reason=row.history_change_reason or "",
                 entry_path=row.entry_path,
                 changes=changes,
+                version=getattr(row, "version", None),
             )
         )
         previous = row
