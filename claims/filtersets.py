@@ -32,13 +32,13 @@ class ClaimFilterSet(BaseFilterSet):
     confidence = django_filters.MultipleChoiceFilter(choices=Confidence.choices)
     marking = django_filters.MultipleChoiceFilter(choices=Marking.choices)
     unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), method="filter_unit", label="Unit involved"
+        queryset=visible(Unit), method="filter_unit", label="Unit involved"
     )
     include_subordinates = django_filters.BooleanFilter(
         method="filter_nothing", label="With unit: include every subordinate unit"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(),
+        queryset=visible(Source),
         method="filter_source",
         label="Cited from this source or its people",
     )
@@ -46,7 +46,8 @@ class ClaimFilterSet(BaseFilterSet):
         queryset=visible(Publication), method="filter_publication", label="Publication"
     )
     location = django_filters.ModelChoiceFilter(
-        queryset=Location.objects.all(),
+        # The parent is part of a place's name in the choices: JOIN it, not a query each.
+        queryset=Location.objects.select_related("parent"),
         method="filter_location",
         label="At this place or inside it",
     )
@@ -152,7 +153,7 @@ class CitationFilterSet(BaseFilterSet):
     claim = django_filters.ModelChoiceFilter(queryset=visible(Claim))
     publication = django_filters.ModelChoiceFilter(queryset=visible(Publication))
     source = django_filters.ModelChoiceFilter(
-        field_name="publication__source", queryset=Source.objects.all()
+        field_name="publication__source", queryset=visible(Source)
     )
     stance = django_filters.MultipleChoiceFilter(choices=Citation.Stance.choices)
     credibility = django_filters.MultipleChoiceFilter(choices=Credibility.choices)

@@ -279,7 +279,7 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:claims_claim_change", args=[self.pk])
+        return reverse("claims:detail", args=[self.pk])
 
     @property
     def occurred_display(self) -> str:

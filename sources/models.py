@@ -97,7 +97,7 @@ class Source(JudgedModel, ArchivableModel, TrackedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:sources_source_change", args=[self.pk])
+        return reverse("sources:detail", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()

@@ -110,7 +110,7 @@ class Unit(HierarchyMixin, ArchivableModel, TrackedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:units_unit_change", args=[self.pk])
+        return reverse("units:detail", args=[self.pk])
 
     @property
     def short_name(self) -> str:

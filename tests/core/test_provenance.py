@@ -10,7 +10,13 @@ from rest_framework.test import APIClient
 from claims.models import Citation, Claim
 from core.history import change_log, entry_path
 from tests.claims.test_views import claim_data, formset_data
-from tests.factories import CitationFactory, ClaimFactory, SourceFactory, UserFactory
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    SourceFactory,
+    UnitInvolvementFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +307,12 @@ def test_stale_page_save_is_refused_with_what_changed(client, editor):
     assert client.post(f"/claims/{claim.pk}/edit/", data).status_code == 302
     claim.refresh_from_db()
     assert claim.title == "Mine"
+
+
+def test_an_archived_unit_is_refused_as_a_filter_value(editor_api):
+    unit = UnitInvolvementFactory().unit
+    assert editor_api.get(f"/api/claims/?unit={unit.pk}").status_code == 200
+    unit.archive()
+    response = editor_api.get(f"/api/claims/?unit={unit.pk}")
+    assert response.status_code == 400
+    assert "unit" in response.json()
