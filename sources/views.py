@@ -61,7 +61,7 @@ class PublicationDetailView(AnalystPageMixin, DetailView):
 
     def get_queryset(self):
         user = self.request.user
-        return Publication.objects.visible_to(user).with_related(user=user)
+        return Publication.objects.visible_to(user).with_related(user=user).with_files(user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         publication = self.object

@@ -51,8 +51,8 @@ def test_publication_page_shows_the_citation_graph_and_claims(
     isw = Publication.objects.get(title__startswith="Russian Offensive Campaign Assessment")
     ft = Publication.objects.get(source__name="Financial Times", kind="investigation")
 
-    # session, user, publication, people, references both ways, citations, claim topics
-    with django_assert_max_num_queries(8):
+    # session, user, publication, people, references both ways, files, citations, claim topics
+    with django_assert_max_num_queries(9):
         response = client.get(f"/publications/{isw.pk}/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -82,3 +82,27 @@ def test_red_publication_is_not_found(client, viewer):
     client.force_login(viewer)
 
     assert client.get(f"/publications/{publication.pk}/").status_code == 404
+
+
+def test_publication_page_lists_its_files_with_sensitive_ones_behind_a_click(
+    client, viewer, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    from sources.models import EvidenceFile
+    from tests.factories import PublicationFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    publication = PublicationFactory()
+    still = EvidenceFile.objects.create(
+        publication=publication,
+        file=ContentFile(b"\x89PNG frame", name="still.png"),
+        sensitivity="graphic_violence",
+    )
+    client.force_login(viewer)
+
+    body = client.get(f"/publications/{publication.pk}/").content.decode()
+
+    assert "still.png" in body
+    assert f"/api/evidence-files/{still.pk}/download/" in body
+    assert "Graphic violence" in body and "Show download" in body
