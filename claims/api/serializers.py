@@ -14,7 +14,7 @@ from claims.models import (
     UnitInvolvement,
 )
 from core.api.fields import SummaryRelatedField
-from core.api.serializers import AliasListField, StampedModelSerializer, replace_aliases
+from core.api.serializers import AliasListField, StampedModelSerializer
 from sources.api.serializers import PublicationSummarySerializer, SourceSummarySerializer
 from sources.models import Publication, Source
 from units.api.serializers import UnitSummarySerializer
@@ -81,20 +81,6 @@ class LocationSerializer(StampedModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def create(self, validated_data):
-        aliases = validated_data.pop("aliases", [])
-        with transaction.atomic():
-            location = super().create(validated_data)
-            replace_aliases(location, aliases)
-        return location
-
-    def update(self, instance, validated_data):
-        aliases = validated_data.pop("aliases", None)
-        with transaction.atomic():
-            location = super().update(instance, validated_data)
-            replace_aliases(location, aliases)
-        return location
 
 
 class GradeField(serializers.CharField):

@@ -3,7 +3,7 @@
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import models, transaction
 from rest_framework import serializers
 from simple_history.utils import update_change_reason
 
@@ -93,16 +93,24 @@ class StampedModelSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         reason = validated_data.pop("reason", "")
-        instance = super().create(validated_data)
+        aliases = validated_data.pop("aliases", None)
+        with transaction.atomic():
+            instance = super().create(validated_data)
+            replace_aliases(instance, aliases)
         if reason:
             update_change_reason(instance, reason)
         return instance
 
     def update(self, instance, validated_data):
         reason = validated_data.pop("reason", None)
+        aliases = validated_data.pop("aliases", None)
         if reason is not None and isinstance(instance, JudgedModel):
             instance.set_reason(reason)
-        return super().update(instance, validated_data)
+        with transaction.atomic():
+            instance = super().update(instance, validated_data)
+            # Records with aliases (sources, units, places) take them as a list of names.
+            replace_aliases(instance, aliases)
+        return instance
 
     def save(self, **kwargs):
         request = self.context.get("request")

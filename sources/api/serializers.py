@@ -5,7 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.api.fields import SummaryRelatedField
-from core.api.serializers import AliasListField, StampedModelSerializer, replace_aliases
+from core.api.serializers import AliasListField, StampedModelSerializer
 from sources.models import (
     EvidenceFile,
     Publication,
@@ -72,20 +72,6 @@ class SourceSerializer(StampedModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def create(self, validated_data):
-        aliases = validated_data.pop("aliases", [])
-        with transaction.atomic():
-            source = super().create(validated_data)
-            replace_aliases(source, aliases)
-        return source
-
-    def update(self, instance, validated_data):
-        aliases = validated_data.pop("aliases", None)
-        with transaction.atomic():
-            source = super().update(instance, validated_data)
-            replace_aliases(source, aliases)
-        return source
 
 
 class PublicationPersonSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from core.api.fields import SummaryRelatedField
-from core.api.serializers import AliasListField, StampedModelSerializer, replace_aliases
+from core.api.serializers import AliasListField, StampedModelSerializer
 from units.models import Unit, UnitHonorific
 
 
@@ -73,20 +73,16 @@ class UnitSerializer(StampedModelSerializer):
         return " › ".join(node.short_name for node in self._chain(unit))
 
     def create(self, validated_data):
-        aliases = validated_data.pop("aliases", [])
         honorifics = validated_data.pop("honorifics", [])
         with transaction.atomic():
             unit = super().create(validated_data)
-            replace_aliases(unit, aliases)
             self._replace_honorifics(unit, honorifics)
         return unit
 
     def update(self, instance, validated_data):
-        aliases = validated_data.pop("aliases", None)
         honorifics = validated_data.pop("honorifics", None)
         with transaction.atomic():
             unit = super().update(instance, validated_data)
-            replace_aliases(unit, aliases)
             if honorifics is not None:
                 self._replace_honorifics(unit, honorifics)
         return unit
