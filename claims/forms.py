@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
 from core.choices import Marking
+from core.forms import JudgementReasonForm
 from core.querysets import visible_markings
 from sources.models import Publication, Source
 from units.models import Unit
@@ -19,15 +20,9 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ClaimForm(forms.ModelForm):
-    """The claim itself; judgement changes (status, confidence) need a reason."""
-
-    change_reason = forms.CharField(
-        required=False,
-        max_length=500,
-        label="Reason for the change",
-        help_text="Required when you change the status, the confidence or a credibility.",
-    )
+class ClaimForm(JudgementReasonForm):
+    """The claim itself; its judgement changes (status, confidence) need a reason, and the
+    same reason covers credibility changes in the citation rows (ClaimEditMixin)."""
 
     # The version the editor started from: a save over a newer version is refused
     # (ClaimEditMixin.save), so two editors cannot silently overwrite each other.

@@ -360,12 +360,15 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
         return self.render_to_response(self.get_context_data(claim=claim, **parts), status=400)
 
     def check_reason(self, forms: dict[str, Any]) -> bool:
-        """A changed judgement (status, confidence, a credibility) needs a reason."""
+        """A citation row's changed credibility needs the reason given on the claim form (the
+        claim's own status and confidence are checked by ClaimForm itself)."""
         form = forms["form"]
-        changed = list(form.instance.changed_judgements())
-        for row in forms["citations"].forms:
-            if row.instance.pk and row.has_changed():
-                changed += row.instance.changed_judgements()
+        changed = [
+            name
+            for row in forms["citations"].forms
+            if row.instance.pk and row.has_changed()
+            for name in row.instance.changed_judgements()
+        ]
         if changed and not form.cleaned_data.get("change_reason", "").strip():
             form.add_error(
                 "change_reason",
@@ -382,9 +385,8 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
         with transaction.atomic():
             if form.instance.pk:
                 self.check_version(form.instance.pk, form.cleaned_data.get("version"))
-            claim = form.save(commit=False)
+            claim = form.save(commit=False)  # JudgementReasonForm sets the reason
             claim.stamp(user)
-            claim.set_reason(reason)
             claim.save()
             form.save_m2m()
             citations = forms["citations"]

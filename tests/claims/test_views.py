@@ -410,3 +410,45 @@ def test_publication_choices_leave_out_hidden_publications(client, editor):
 
     assert "Open report" in body and "RED report" not in body
     assert Publication.objects.count() == 2
+
+
+def test_changing_a_citation_credibility_on_the_page_needs_a_reason(client, editor):
+    """GIVEN a claim with a citation graded 3
+    WHEN an editor regrades it to 2 on the claim page without a reason, then with one
+    THEN the first is refused next to the reason field and nothing changes; the second is
+    saved with the reason in the citation's history."""
+    citation = CitationFactory(credibility=3, excerpt="as quoted")
+    claim = citation.claim
+    client.force_login(editor)
+    row = {
+        "id": str(citation.pk),
+        "publication": str(citation.publication_id),
+        "stance": citation.stance,
+        "credibility": "2",
+        "excerpt": citation.excerpt,
+        "sensitivity": citation.sensitivity,
+    }
+    base = {
+        **claim_data(
+            title=claim.title,
+            statement=claim.statement,
+            confidence="",
+            occurred_start="2024-10-01",
+            occurred_precision="month",
+        ),
+        **formset_data("citations", [row], initial=1),
+        **formset_data("involvements", []),
+    }
+
+    response = client.post(f"/claims/{claim.pk}/edit/", base)
+    assert response.status_code == 400
+    assert 'id="id_change_reason_error"' in response.content.decode()
+    citation.refresh_from_db()
+    assert citation.credibility == 3
+
+    reason = "The footage was geolocated."
+    response = client.post(f"/claims/{claim.pk}/edit/", {**base, "change_reason": reason})
+    assert response.status_code == 302
+    citation.refresh_from_db()
+    assert citation.credibility == 2
+    assert citation.history.first().history_change_reason == reason
