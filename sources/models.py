@@ -101,19 +101,18 @@ class Source(JudgedModel, ArchivableModel, TrackedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.affiliation_id and self.pk:
-            # Affiliation chains are short (person → body → government); walk them in Python.
-            seen, current = {self.pk}, self.affiliation
-            while current is not None:
-                if current.pk in seen:
-                    raise ValidationError(
-                        {
-                            "affiliation": "This affiliation would make a cycle (A speaks for B "
-                            "speaks for A). Choose the body this source speaks for."
-                        }
-                    )
-                seen.add(current.pk)
-                current = current.affiliation
+        # The affiliation tree is read like units' ORBAT: one recursive query for the chain.
+        if (
+            self.affiliation_id
+            and self.pk
+            and self.pk in Source.objects.ancestor_ids(self.affiliation_id)
+        ):
+            raise ValidationError(
+                {
+                    "affiliation": "This affiliation would make a cycle (A speaks for B "
+                    "speaks for A). Choose the body this source speaks for."
+                }
+            )
 
 
 class SourceAlias(AliasBase):
