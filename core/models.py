@@ -147,6 +147,22 @@ class MarkedModel(models.Model):
         db_index=True,
         help_text="Traffic Light Protocol 2.0: who may see this record.",
     )
+    # TLP:AMBER is shared with these groups (and editors), TLP:AMBER+STRICT with these groups
+    # only; see core.querysets.marking_q for the whole rule.
+    sharing_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="shared_%(app_label)s_%(class)s",
+        help_text="TLP:AMBER and AMBER+STRICT: the groups this record is shared with.",
+    )
+    # TLP:RED is for named recipients only; they may also see any other marking.
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="named_%(app_label)s_%(class)s",
+        verbose_name="named recipients",
+        help_text="TLP:RED: the people this record is shared with, by name.",
+    )
 
     class Meta:
         abstract = True

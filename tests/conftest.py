@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from rest_framework.test import APIClient
 
-from core.roles import EDITOR, VIEWER
+from core.roles import ADMIN, ANALYST, EDITOR, VIEWER
 from tests.factories import UserFactory
 
 
@@ -26,10 +26,28 @@ def superuser(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
+def _with_role(username: str, role: str):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """A logged-in user outside every role and sharing group: sees only CLEAR and GREEN."""
+    return UserFactory(username="outsider")
+
+
 @pytest.fixture
 def analyst(db):
-    """A logged-in user with no special rights (roles arrive with access control)."""
-    return UserFactory(username="analyst")
+    """The ``analyst`` role: reads everything it may see, adds and changes claims and evidence."""
+    return _with_role("analyst", ANALYST)
+
+
+@pytest.fixture
+def admin_user(db):
+    """The ``admin`` role (not a superuser): users and settings as well as every domain record."""
+    return _with_role("administrator", ADMIN)
 
 
 @pytest.fixture
@@ -42,17 +60,13 @@ def superuser_client(client, superuser):
 @pytest.fixture
 def viewer(db):
     """A reader: the ``viewer`` role may see records and change nothing."""
-    user = UserFactory(username="viewer")
-    user.groups.add(Group.objects.get(name=VIEWER))
-    return user
+    return _with_role("viewer", VIEWER)
 
 
 @pytest.fixture
 def editor(db):
     """A writer: the ``editor`` role may add, change and delete every domain record."""
-    user = UserFactory(username="editor")
-    user.groups.add(Group.objects.get(name=EDITOR))
-    return user
+    return _with_role("editor", EDITOR)
 
 
 @pytest.fixture
