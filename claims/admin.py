@@ -112,6 +112,8 @@ class ClaimAdmin(BaseAdmin):
     list_filter = ("kind", "status", "confidence", "marking", "occurred_precision", "topics")
     search_fields = ("title", "statement")
     autocomplete_fields = ("topics", "locations")
+    # Not autocomplete: that would need the right to view users and groups.
+    filter_horizontal = ("sharing_groups", "shared_with")
     date_hierarchy = "occurred_start"
     fieldsets = (
         ("Assertion", {"fields": ("title", "statement", "kind", "topics")}),
@@ -126,6 +128,7 @@ class ClaimAdmin(BaseAdmin):
             },
         ),
         ("Judgement", {"fields": ("status", "confidence", "marking")}),
+        ("Sharing", {"fields": ("sharing_groups", "shared_with")}),
         ("Notes", {"fields": ("notes",)}),
     )
     inlines = (CitationInline, UnitInvolvementInline, QuantityInline, ClaimRelationInline)

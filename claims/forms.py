@@ -1,12 +1,14 @@
 """The claim editing page: the claim, its citations and its unit involvements on one form."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
 from core.choices import Marking
 from core.forms import JudgementReasonForm
-from core.querysets import visible_markings
+from core.querysets import may_see_marking
 from sources.models import Publication, Source
 from units.models import Unit
 
@@ -43,6 +45,8 @@ class ClaimForm(JudgementReasonForm):
             "status",
             "confidence",
             "marking",
+            "sharing_groups",
+            "shared_with",
             "notes",
         ]
         widgets = {
@@ -52,6 +56,8 @@ class ClaimForm(JudgementReasonForm):
             "occurred_end": DateInput(),
             "topics": forms.SelectMultiple(attrs={"size": 6}),
             "locations": forms.SelectMultiple(attrs={"size": 6}),
+            "sharing_groups": forms.SelectMultiple(attrs={"size": 4}),
+            "shared_with": forms.SelectMultiple(attrs={"size": 4}),
         }
 
     def __init__(self, *args, user=None, **kwargs) -> None:
@@ -60,12 +66,28 @@ class ClaimForm(JudgementReasonForm):
             self.fields["version"].initial = self.instance.version
         self.fields["topics"].queryset = Topic.objects.order_by("name")
         self.fields["locations"].queryset = Location.objects.select_related("parent")
+        self.user = user
+        self.fields["sharing_groups"].queryset = Group.objects.order_by("name")
+        self.fields["shared_with"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
         # Nobody may mark a claim so that they could no longer see it themselves.
-        allowed = visible_markings(user)
-        if allowed is not None:
-            self.fields["marking"].choices = [
-                (value, label) for value, label in Marking.choices if value in allowed
-            ]
+        marking = cleaned.get("marking")
+        groups = cleaned.get("sharing_groups") or []
+        named = cleaned.get("shared_with") or []
+        if marking and not may_see_marking(
+            self.user, marking, {g.pk for g in groups}, {u.pk for u in named}
+        ):
+            self.add_error(
+                "marking",
+                f"You would no longer see a claim marked {Marking(marking).label} with this "
+                "sharing. Add one of your groups to the sharing groups (AMBER, AMBER+STRICT) "
+                "or yourself to the named recipients (RED), or choose a wider marking.",
+            )
+        return cleaned
 
     # Date ranges are checked by Claim.clean(), which the form runs: its errors land on the
     # field they are about.

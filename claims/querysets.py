@@ -5,7 +5,7 @@ import datetime as dt
 from django.apps import apps
 from django.db.models import Prefetch, Q
 
-from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, visible_markings
+from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
 
 
 class LocationQuerySet(TreeQuerySet):
@@ -36,6 +36,9 @@ class ClaimQuerySet(MarkedQuerySet):
             relations = relations.filter(to_claim__in=self.model.objects.visible_to(user))
         return self.select_related("created_by", "updated_by").prefetch_related(
             "topics",
+            # Who the claim is shared with (two small queries, whatever the page size).
+            "sharing_groups",
+            "shared_with",
             "locations",
             "quantities",
             Prefetch("citations", queryset=citations),
@@ -103,10 +106,8 @@ class CitationQuerySet(VisibleQuerySet):
         queryset = queryset.filter(
             claim__archived_at__isnull=True, publication__archived_at__isnull=True
         )
-        allowed = visible_markings(user)
-        if allowed is None:
-            return queryset
-        return queryset.filter(claim__marking__in=allowed, publication__marking__in=allowed)
+        queryset = restrict_marked(queryset, user, "claim")
+        return restrict_marked(queryset, user, "publication")
 
     def with_related(self, user=None):
         """A citation with its claim, publication and source in one query."""

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 
-from core.querysets import visible_markings
+from core.querysets import PUBLIC_MARKINGS
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
 
 from .models import Citation, Claim, SuggestedStatus
@@ -132,7 +132,8 @@ class _Graph:
         self.disputes: dict[int, int] = defaultdict(int)
         self.nodes: dict[int, _Node] = {}
         self.edges: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        self.allowed = visible_markings(user) if user is not None else None
+        self.user = user
+        self._visible: set[int] | None = None
         self._reach: dict[int, dict[int, tuple[int, str] | None]] = {}
         self.speakers: dict[int, tuple[int, ...]] = {}
         self.paths: dict[int, list[Source]] = {}
@@ -146,10 +147,17 @@ class _Graph:
         )
         # Archived (soft-deleted) citations and publications are not evidence any more. A user
         # given: only what they may see, so the explanation names nothing hidden from them.
+        # Without one (the stored fields, which lists show and filters use): only evidence
+        # every logged-in reader may see, so a grade or a count never betrays an AMBER or
+        # RED publication to someone outside its sharing.
         citations = (
             citations.visible_to(user)
             if user is not None
-            else citations.filter(archived_at__isnull=True, publication__archived_at__isnull=True)
+            else citations.filter(
+                archived_at__isnull=True,
+                publication__archived_at__isnull=True,
+                publication__marking__in=PUBLIC_MARKINGS,
+            )
         )
         # Source names and grades come with the affiliation chains (query 4), not from here.
         for citation in citations.select_related("publication").order_by(
@@ -244,7 +252,18 @@ class _Graph:
         return source.reliability if source else "F"
 
     def may_see(self, pk: int) -> bool:
-        return self.allowed is None or self.nodes[pk].marking in self.allowed
+        """Whether the reader may see publication ``pk`` of the graph (named or not)."""
+        if self.user is None:
+            return self.nodes[pk].marking in PUBLIC_MARKINGS
+        if self._visible is None:
+            # One query, on first need, for every publication of the graph: sharing groups
+            # and named recipients decide, not the marking alone.
+            self._visible = set(
+                Publication.objects.visible_to(self.user)
+                .filter(pk__in=list(self.nodes))
+                .values_list("pk", flat=True)
+            )
+        return pk in self._visible
 
     def label(self, pk: int) -> str:
         """How a publication is named in an explanation: by its source, or vaguely if hidden."""
@@ -453,7 +472,8 @@ def analyse(claims: Iterable[Claim | int], user=None) -> dict[int, ClaimEvidence
     """Lines and summary of each claim, in four queries whatever the number of claims.
 
     Given ``user``, only evidence they may see counts and is named (the claim page and the
-    API detail); without, all current evidence counts (the stored fields).
+    API detail); without, the current evidence every logged-in reader may see counts (the
+    stored fields).
     """
     ids = _claim_ids(claims)
     graph = _Graph(ids, user=user)

@@ -68,8 +68,9 @@ WATCHED = {
     Citation: ("claim_id",),
     PublicationReference: ("citing_id",),
     PublicationPerson: ("publication_id",),
-    # Derived fields read a publication's source, kind (interviews) and archive state only.
-    Publication: ("source_id", "kind", "archived_at"),
+    # Derived fields read a publication's source, kind (interviews), archive state and
+    # marking (stored figures count only evidence every reader may see).
+    Publication: ("source_id", "kind", "archived_at", "marking"),
     Source: ("reliability", "affiliation_id"),
 }
 

@@ -25,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import with_reason
 from .models import ApiToken, ArchivableModel, JudgedModel, TrackedModel
-from .querysets import visible_markings
+from .querysets import restrict_marked
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
 RECORD_TITLE = "Record"
@@ -42,10 +42,9 @@ def restrict_to_visible(
     """
     if hasattr(queryset, "visible_to"):
         queryset = queryset.visible_to(user, archived=archived)
-    allowed = visible_markings(user)
-    if allowed is None or not marked_via:
-        return queryset
-    return queryset.filter(**{f"{path}__marking__in": allowed for path in marked_via})
+    for path in marked_via:
+        queryset = restrict_marked(queryset, user, path)
+    return queryset
 
 
 def _flatten(fields: Sequence[Any]) -> list[str]:

@@ -202,11 +202,13 @@ class PublicationAdmin(BaseAdmin):
     list_select_related = ("source",)
     search_fields = ("title", "source__name", "source__aliases__name", "url")
     autocomplete_fields = ("source",)
+    # Not autocomplete: that would need the right to view users and groups.
+    filter_horizontal = ("sharing_groups", "shared_with")
     date_hierarchy = "published_on"
     fieldsets = (
         (None, {"fields": ("source", "kind", "title", "summary")}),
         ("Published", {"fields": (("published_on", "published_precision"), "url", "language")}),
-        ("Handling", {"fields": ("marking",)}),
+        ("Handling", {"fields": ("marking", "sharing_groups", "shared_with")}),
     )
     inlines = (PublicationPersonInline, PublicationReferenceInline, EvidenceFileInline)
 

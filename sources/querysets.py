@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Prefetch
 
-from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, visible_markings
+from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
 
 
 class SourceQuerySet(VisibleQuerySet, TreeQuerySet):
@@ -48,6 +48,9 @@ class PublicationQuerySet(MarkedQuerySet):
             made = made.filter(cited__in=visible)
             received = received.filter(citing__in=visible)
         return self.select_related("source").prefetch_related(
+            # Who the publication is shared with (two small queries, whatever the page size).
+            "sharing_groups",
+            "shared_with",
             Prefetch(
                 "publicationperson_set",
                 queryset=apps.get_model("sources", "PublicationPerson").objects.select_related(
@@ -80,10 +83,7 @@ class EvidenceFileQuerySet(VisibleQuerySet):
             .visible_to(user, archived=archived)
             .filter(publication__archived_at__isnull=True)
         )
-        allowed = visible_markings(user)
-        if allowed is None:
-            return queryset
-        return queryset.filter(publication__marking__in=allowed)
+        return restrict_marked(queryset, user, "publication")
 
     def with_related(self, user=None):
         """A file with its publication and source (one JOINed query) for the summaries."""

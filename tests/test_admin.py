@@ -407,7 +407,7 @@ def test_add_page_has_no_record_fieldset(superuser_client, world):
     response = superuser_client.get(add_url(Claim))
 
     names = [fieldset.name for fieldset in response.context["adminform"]]
-    assert names == ["Assertion", "When & where", "Judgement", "Notes"]
+    assert names == ["Assertion", "When & where", "Judgement", "Sharing", "Notes"]
 
 
 # --- Query counts --------------------------------------------------------------------------------
@@ -659,7 +659,7 @@ def red_records(world) -> dict:
 
 
 def test_marked_records_are_absent_for_a_staff_analyst(client, staff_analyst, world, red_records):
-    """GIVEN an analyst who may see up to TLP:AMBER WHEN they open the claim, publication and
+    """GIVEN an analyst outside every sharing group WHEN they open the claim, publication and
     citation lists and a RED claim's page THEN RED records are in no list and the page is
     refused like a missing record."""
     client.force_login(staff_analyst)
@@ -669,7 +669,8 @@ def test_marked_records_are_absent_for_a_staff_analyst(client, staff_analyst, wo
     citations = client.get(changelist_url(Citation)).context["cl"].result_list
     red_page = client.get(change_url(red_records["claim"]))
 
-    assert set(claims) == {world["shooting"], world["complicity"]}  # AMBER is visible
+    # The AMBER claim is not shared with any group of theirs, and they are no editor.
+    assert set(claims) == {world["shooting"]}
     assert red_records["publication"] not in set(publications)
     assert set(citations) == {world["citation"]}
     assert red_page.status_code == 302  # "doesn't exist. Perhaps it was deleted?"

@@ -509,20 +509,21 @@ def rich_world(viewer):
 LIST_QUERIES = {
     # session, user, count, claims (+authors), topics, locations, quantities,
     # citations (+publication +source), involvements (+unit +attributed_by),
-    # relations (+to_claim), ORBAT paths of the page's units
-    "/api/claims/": 11,
+    # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units
+    "/api/claims/": 13,
     # the same less the ORBAT paths (the brief form still prefetches the nested data it
     # does not render: 6 queries that could go)
-    "/api/claims/?brief=1": 10,
+    "/api/claims/?brief=1": 12,
     # session, user, count, citations (+claim +publication +source)
     "/api/citations/": 4,
     # session, user, count, sources (+affiliation), aliases, members
     "/api/sources/": 6,
     "/api/sources/?brief=1": 6,
     # session, user, count, visible publications (+source), people (+person),
-    # references made (+cited +source), references received (+citing +source)
-    "/api/publications/": 7,
-    "/api/publications/?brief=1": 7,
+    # references made (+cited +source), references received (+citing +source), sharing
+    # groups, named recipients
+    "/api/publications/": 9,
+    "/api/publications/?brief=1": 9,
     # session, user, count, units (+parent), aliases, honorifics, children, chains of command
     "/api/units/": 8,
     # the same less the chains of command (aliases, honorifics, children are still prefetched)

@@ -2,13 +2,16 @@
 
 import copy
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from rest_framework import serializers
 from simple_history.utils import update_change_reason
 
-from core.models import ApiToken, JudgedModel
-from core.querysets import visible_markings
+from core.choices import Marking
+from core.models import ApiToken, JudgedModel, MarkedModel
+from core.querysets import may_see_marking
 
 
 class StampedModelSerializer(serializers.ModelSerializer):
@@ -32,6 +35,22 @@ class StampedModelSerializer(serializers.ModelSerializer):
                 max_length=2000,
                 help_text="Why you make this change; required when a judgement changes.",
             )
+        if issubclass(self.Meta.model, MarkedModel):
+            # Who a marked record is shared with, by name: readable in lists and exports.
+            fields["sharing_groups"] = serializers.SlugRelatedField(
+                many=True,
+                required=False,
+                slug_field="name",
+                queryset=Group.objects.all(),
+                help_text="Groups a TLP:AMBER or AMBER+STRICT record is shared with.",
+            )
+            fields["shared_with"] = serializers.SlugRelatedField(
+                many=True,
+                required=False,
+                slug_field="username",
+                queryset=get_user_model().objects.filter(is_active=True),
+                help_text="People a record (TLP:RED above all) is shared with by name.",
+            )
         return fields
 
     def get_validators(self) -> list:
@@ -40,19 +59,37 @@ class StampedModelSerializer(serializers.ModelSerializer):
         # (conditional ones too) without that side effect.
         return []
 
-    def validate_marking(self, marking: str) -> str:
-        """Refuse a marking the writer could not see: the record would vanish for them."""
-        request = self.context.get("request")
-        allowed = visible_markings(getattr(request, "user", None))
-        if allowed is not None and marking not in allowed:
+    def check_marking(self, attrs: dict) -> None:
+        """Refuse a marking and sharing the writer could not see: the record would vanish for
+        them. The message says what to do instead."""
+        if not issubclass(self.Meta.model, MarkedModel):
+            return
+        if not {"marking", "sharing_groups", "shared_with"} & attrs.keys():
+            return
+        instance = self.instance
+        marking = attrs.get("marking", instance.marking if instance else Marking.CLEAR)
+        groups = attrs.get("sharing_groups")
+        if groups is None:
+            groups = list(instance.sharing_groups.all()) if instance else []
+        named = attrs.get("shared_with")
+        if named is None:
+            named = list(instance.shared_with.all()) if instance else []
+        user = getattr(self.context.get("request"), "user", None)
+        if not may_see_marking(user, marking, {g.pk for g in groups}, {u.pk for u in named}):
             raise serializers.ValidationError(
-                f"You cannot mark a record “{marking}”: you would no longer see it. Choose one "
-                f"of {', '.join(allowed)} or ask someone on its sharing list."
+                {
+                    "marking": [
+                        f"You would no longer see a record marked {Marking(marking).label} "
+                        "with this sharing. Add one of your groups to sharing_groups (AMBER, "
+                        "AMBER+STRICT) or yourself to shared_with (RED), or choose a wider "
+                        "marking."
+                    ]
+                }
             )
-        return marking
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        self.check_marking(attrs)
         model = self.Meta.model
         instance = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():

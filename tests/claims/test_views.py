@@ -119,11 +119,11 @@ def test_list_page_cost_is_the_same_for_1_and_50_rows(
 
     # session, user, count, page, 6 prefetches (topics, places, numbers, citations, units,
     # relations), ORBAT chains, permissions (2), filter choices (topics, units, sources,
-    # places)
-    with django_assert_num_queries(17):
+    # places), sharing groups and named recipients (2)
+    with django_assert_num_queries(19):
         response = client.get("/claims/", {"page_size": 1})
     assert len(response.context["page"].object_list) == 1
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         response = client.get("/claims/", {"page_size": 50})
     assert len(response.context["page"].object_list) == 50
 
@@ -154,8 +154,9 @@ def test_claim_page_shows_evidence_units_and_marking(
     claim = Claim.objects.get(title=FT_CLAIM)
 
     # session, user, claim, 6 prefetches, incoming relations, ORBAT chains, history,
-    # permissions (2), evidence lines (4)
-    with django_assert_max_num_queries(18):
+    # permissions (2), evidence lines (4 + which of their publications the reader may see),
+    # sharing groups, named recipients
+    with django_assert_max_num_queries(21):
         response = client.get(f"/claims/{claim.pk}/")
 
     body = response.content.decode()
@@ -333,28 +334,41 @@ def test_edit_page_cost_does_not_grow_with_citations(client, editor, django_asse
 
     # session, user, permissions (2), claim, its topics and places, publications (count +
     # rows), citations, units (count + rows), sources (count + rows), involvements, topic
-    # and place choices
-    with django_assert_max_num_queries(17):
+    # and place choices, sharing groups and named recipients (values and choices)
+    with django_assert_max_num_queries(21):
         response = client.get(f"/claims/{claim.pk}/edit/")
     assert response.status_code == 200
 
 
-def test_marking_choices_are_limited_to_what_the_editor_may_see(client, editor):
+def test_a_marking_that_would_hide_the_claim_from_its_editor_is_a_form_error(client, editor):
+    """GIVEN an editor marking a new claim TLP:RED without naming themselves
+    THEN the form says how to keep it visible and saves nothing; naming themselves saves it."""
     client.force_login(editor)
+    data = {
+        **claim_data(marking="red"),
+        **formset_data("citations", []),
+        **formset_data("involvements", []),
+    }
 
-    body = client.get("/claims/new/").content.decode()
+    refused = client.post("/claims/new/", data)
+    accepted = client.post("/claims/new/", {**data, "shared_with": [editor.pk]})
 
-    assert "TLP:AMBER" in body and "TLP:RED" not in body
+    assert refused.status_code == 400
+    assert "yourself to the named recipients" in refused.content.decode()
+    assert accepted.status_code == 302
+    claim = Claim.objects.get()
+    assert claim.marking == "red" and list(claim.shared_with.all()) == [editor]
 
 
 # -- timeline, map, places
 
 
-def test_timeline_groups_claims_by_month(client, viewer, demo, django_assert_max_num_queries):
+def test_timeline_groups_claims_by_month(client, editor, demo, django_assert_max_num_queries):
     ClaimFactory(title="RED claim", marking="red")
-    client.force_login(viewer)
+    # An editor, who sees the demo's TLP:AMBER claim of May 2024.
+    client.force_login(editor)
 
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get("/timeline/", {"topic": "pow-executions"})
 
     body = response.content.decode()
@@ -391,8 +405,8 @@ def test_location_page_includes_places_inside(client, viewer, demo, django_asser
     oblast = Location.objects.get(name="Donetsk Oblast")
 
     # session, user, place, aliases, chain above, places inside, claims + 6 prefetches,
-    # ORBAT chains
-    with django_assert_max_num_queries(14):
+    # ORBAT chains, sharing groups, named recipients
+    with django_assert_max_num_queries(16):
         response = client.get(f"/locations/{oblast.pk}/")
 
     body = response.content.decode()

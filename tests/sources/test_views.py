@@ -51,8 +51,9 @@ def test_publication_page_shows_the_citation_graph_and_claims(
     isw = Publication.objects.get(title__startswith="Russian Offensive Campaign Assessment")
     ft = Publication.objects.get(source__name="Financial Times", kind="investigation")
 
-    # session, user, publication, people, references both ways, files, citations, claim topics
-    with django_assert_max_num_queries(9):
+    # session, user, publication, people, references both ways, files, citations, claim
+    # topics, sharing groups, named recipients
+    with django_assert_max_num_queries(11):
         response = client.get(f"/publications/{isw.pk}/")
     body = response.content.decode()
     assert response.status_code == 200

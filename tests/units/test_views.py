@@ -34,8 +34,9 @@ def test_30th_mrb_page_shows_its_chain_subordinates_and_claims(
     brigade = Unit.objects.get(abbreviation="30th MRB")
 
     # session, user, unit, aliases, honorifics, subtree, claims + 6 prefetches, the
-    # subtree's involvements, ORBAT chains of the page, the chain above the unit
-    with django_assert_max_num_queries(17):
+    # subtree's involvements, ORBAT chains of the page, the chain above the unit, sharing
+    # groups, named recipients
+    with django_assert_max_num_queries(19):
         response = client.get(f"/units/{brigade.pk}/")
 
     body = response.content.decode()
@@ -57,7 +58,7 @@ def test_unit_page_cost_does_not_grow_with_claims(client, viewer, django_assert_
         UnitInvolvementFactory(unit=brigade, claim=ClaimFactory())
     client.force_login(viewer)
 
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get(f"/units/{brigade.pk}/")
 
     assert len(response.context["claims"]) == 20
