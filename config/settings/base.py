@@ -268,6 +268,11 @@ SPECTACULAR_SETTINGS = {
     # allows scripts and styles from 'self' only, and claims must not leak via CDN requests.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Error answers and detail-only fields described as they are (core.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MarkingEnum": "core.choices.Marking",
         "ReliabilityEnum": "core.choices.Reliability",

@@ -606,3 +606,14 @@ def test_admin_change_page_links_to_the_checked_download(superuser_client, publi
 
     assert response.status_code == 200
     assert f"{URL}{evidence.pk}/download/" in response.content.decode()
+
+
+def test_a_first_version_s_replaces_is_null_and_the_schema_says_so(viewer_api, publication):
+    """Found by the Schemathesis run: ``replaces`` is null on a first version, which the
+    schema did not allow."""
+    evidence = EvidenceFile.objects.create(
+        publication=publication, file=ContentFile(PNG, name="a.png"), content_type="image/png"
+    )
+    assert viewer_api.get(f"{URL}{evidence.pk}/").json()["replaces"] is None
+    schema = viewer_api.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["EvidenceFile"]["properties"]["replaces"]["nullable"]
