@@ -596,3 +596,14 @@ def test_browsable_api_root_answers(viewer_api):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/claims/" in response.content
+
+
+@pytest.mark.parametrize("path", ["/api/claims/", "/api/citations/", "/api/publications/"])
+def test_browsable_api_renders_forms_with_summary_relations(superuser_client, path):
+    """GIVEN records to relate to WHEN the browsable API draws its create form THEN the
+    relation fields' choices are ids (regression: the summary dict as a choice key was a 500)."""
+    claim = ClaimFactory()
+    CitationFactory(claim=claim)
+    response = superuser_client.get(path, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "<select" in response.content.decode()

@@ -262,8 +262,13 @@ class ClaimSerializer(StampedModelSerializer):
     units = InvolvementSerializer(source="involvements", many=True, required=False)
     quantities = QuantitySerializer(many=True, required=False)
     related = RelationSerializer(source="relations_out", many=True, required=False)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for records loaded by a command (load_demo, imports): no user made them.
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     # Derived from the evidence (claims.services), stored so lists filter and sort on them.
     grade = GradeField()
     evidence_lines = EvidenceLineSerializer(

@@ -1,9 +1,12 @@
 """Settings shared by every environment; deployment-specific values come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -43,6 +46,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    # Security: login lock-out (axes), self-hosted Swagger UI assets so the CSP needs no CDN.
+    "axes",
+    "drf_spectacular_sidecar",
     "core",
     "sources",
     "units",
@@ -61,6 +67,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.history.EntryPathMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Security: the Content-Security-Policy header, then axes last (its docs require it) so
+    # a locked-out login gets the lock-out page.
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +119,57 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# ---------------------------------------------------------------------------------------------
+# Security hardening (issue 6): lock-out, throttling, CSP, headers, sessions.
+# ---------------------------------------------------------------------------------------------
+# django-axes counts failed logins (admin and /accounts/login/ both go through authenticate())
+# per username *and* IP, so an attacker cannot lock a colleague out from elsewhere by guessing
+# their name, and a shared office IP does not lock everybody out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the reverse proxy the client address is in X-Forwarded-For (set AXES_IPWARE_* if the
+# proxy chain differs); the default reads REMOTE_ADDR, right for `make run` and tests.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Content-Security-Policy (django-csp 4): every script, style and font comes from our own
+# origin; no inline script or style anywhere (data for the map and timeline is embedded with
+# json_script, which the browser does not execute). Images may be data: URIs (Leaflet, Swagger
+# UI icons); the map's tile server, when configured, is added below.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A session lasts one working day (8 h) unless SESSION_COOKIE_AGE_HOURS says otherwise;
+# SESSION_EXPIRE_AT_BROWSER_CLOSE=1 also ends it when the browser closes.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_COOKIE_AGE_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -155,6 +216,10 @@ LOGOUT_REDIRECT_URL = "login"
 # markers are drawn on a plain background.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL:
+    # Tiles are images from the configured server; only its origin is allowed, not any host.
+    _tiles = urlsplit(MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 REST_FRAMEWORK = {
     # Hashed personal tokens for programs, session for people in the browsable API. Token
@@ -170,9 +235,20 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # The browsable API, with the inline styles its templates need (core.api.renderers).
+        "core.api.renderers.CSPBrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttling: per user for token and session clients alike (a stolen token cannot scrape
+    # the archive quickly), a lower rate for anonymous requests (they only get 401 anyway).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "2000/hour"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "100/hour"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -188,6 +264,15 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components: writes take ids, reads give summaries.
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), not a CDN: the CSP
+    # allows scripts and styles from 'self' only, and claims must not leak via CDN requests.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Error answers and detail-only fields described as they are (core.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MarkingEnum": "core.choices.Marking",
         "ReliabilityEnum": "core.choices.Reliability",

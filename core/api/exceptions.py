@@ -1,5 +1,7 @@
 """Errors as JSON a person can act on: protected deletes become 409, model rules 400."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import status
@@ -22,6 +24,18 @@ def exception_handler(exc, context):
                 "dependents": dependents,
             },
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer is its HTML "Bad Request" page; API clients get JSON that says
+        # what the limit is (files are not counted: evidence uploads have their own limit).
+        limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        return Response(
+            {
+                "detail": f"The request body is larger than the {limit_kb} KB accepted for "
+                "form fields and JSON. Send less text, or upload files as files.",
+                "code": "request_too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         detail = (

@@ -30,6 +30,16 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
     def to_representation(self, value):
         return self.summary_serializer(value, context=self.context).data
 
+    def get_choices(self, cutoff: int | None = None) -> dict:
+        """Choices for the browsable API's form, keyed by id: the summary dict that
+        ``to_representation`` gives cannot be a key (DRF's default, a 500 on every list)."""
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {item.pk: self.display_value(item) for item in queryset}
+
 
 class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Describe ``SummaryRelatedField`` as an integer id in requests, a summary in responses."""

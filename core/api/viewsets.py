@@ -94,6 +94,9 @@ class DomainViewSet(viewsets.ModelViewSet):
         """Archived records instead of current ones: ``?archived=true`` or a restore."""
         if getattr(self, "action", None) == "restore":
             return True
+        if getattr(self, "action", None) == "create":
+            # A new record is never archived; re-reading it among the archived ones was a 500.
+            return False
         value = self.request.query_params.get("archived", "") if self.request else ""
         if value.lower() not in {"1", "true", "yes"}:
             return False

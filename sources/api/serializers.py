@@ -266,7 +266,7 @@ class EvidenceFileSerializer(StampedModelSerializer):
     """
 
     publication = SummaryRelatedField(PublicationSummarySerializer, read_only=True)
-    replaces = SummaryRelatedField(EvidenceFileRefSerializer, read_only=True)
+    replaces = SummaryRelatedField(EvidenceFileRefSerializer, read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
     duplicates = DuplicateSerializer(
         many=True,

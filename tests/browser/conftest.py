@@ -66,22 +66,55 @@ def shot():
     return save
 
 
+# Reports every Content-Security-Policy violation to the console, where the fixture below
+# collects it (Chromium also logs its own "Refused to ..." message there).
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    `CSP violation: ${event.violatedDirective} blocked ${event.blockedURI} ` +
+      `at ${event.sourceFile}:${event.lineNumber} ${event.sample}`
+  );
+});
+"""
+
+
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages at a given viewport width; every context is closed afterwards."""
+    """Open pages at a given viewport width; every context is closed afterwards, and the test
+    fails if any page reported a Content-Security-Policy violation."""
     contexts = []
+    violations: list[str] = []
 
-    def open_page(width: int = 1280, height: int = 900):
+    def open_page(width: int = 1280, height: int = 900, tolerate: tuple[str, ...] = ()):
+        """A new page; ``tolerate`` names CSP directives whose (blocked) violations are
+        expected on it, reported as "CSP violation: <directive> ..." by the script above."""
+
+        def record(message) -> None:
+            text = message.text
+            if message.type != "error" or not (
+                "CSP violation" in text or "Content Security" in text
+            ):
+                return
+            if any(directive in text for directive in tolerate):
+                return
+            if tolerate and "Content Security" in text:
+                return  # Chromium's own wording; our listener's line is checked instead
+            violations.append(text)
+
         context = browser.new_context(
             viewport={"width": width, "height": height}, base_url=live_server.url
         )
         context.set_default_timeout(10_000)
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", record)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def log_in(page, username: str, password: str = PASSWORD) -> None:

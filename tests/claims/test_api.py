@@ -997,3 +997,21 @@ def test_demo_occurred_bounds_on_ranged_dates(viewer_api, demo, query, beheading
 
     assert ("155th NIB linked to beheadings and drone-operator executions" in titles) is beheadings
     assert ("30th MRB fighting near Pokrovsk since Fall 2024" in titles) is near_pokrovsk
+
+
+def test_create_ignores_the_archived_list_parameter(editor_api):
+    """GIVEN ``?archived=true`` on a POST (found by the Schemathesis run) WHEN a claim is created
+    THEN 201 with the new claim (it was a 500 after the row had been written)."""
+    response = editor_api.post(
+        "/api/claims/?archived=true", {"title": "New", "statement": "Something happened."}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["title"] == "New"
+
+
+def test_claim_made_by_a_command_has_null_authors_in_the_schema(editor_api):
+    """Claims loaded by a command have no author: the schema allows null (Schemathesis)."""
+    claim = ClaimFactory()
+    assert editor_api.get(f"/api/claims/{claim.pk}/").json()["created_by"] is None
+    schema = editor_api.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Claim"]["properties"]["created_by"]["nullable"]
