@@ -27,16 +27,21 @@ def _is_reader(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
-def role_names(user) -> frozenset[str]:
-    """Names of ``user``'s groups (roles and sharing groups), read once per user object."""
+def user_groups(user) -> dict[int, str]:
+    """``user``'s groups (roles and sharing groups) by id, read once per user object."""
     if not _is_reader(user):
-        return frozenset()
-    cached = getattr(user, "_claimtrace_group_names", None)
+        return {}
+    cached = getattr(user, "_claimtrace_groups", None)
     if cached is None:
         # Cached on the user object like Django's own permission cache: one query a request.
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._claimtrace_group_names = cached
+        cached = dict(user.groups.values_list("pk", "name"))
+        user._claimtrace_groups = cached
     return cached
+
+
+def role_names(user) -> frozenset[str]:
+    """Names of ``user``'s groups (roles and sharing groups)."""
+    return frozenset(user_groups(user).values())
 
 
 def sees_all_amber(user) -> bool:
@@ -88,7 +93,7 @@ def may_see_marking(user, marking: str, group_ids: set[int], user_ids: set[int])
         return False
     if user.is_superuser or marking in PUBLIC_MARKINGS or user.pk in user_ids:
         return True
-    if marking in GROUP_MARKINGS and set(user.groups.values_list("pk", flat=True)) & group_ids:
+    if marking in GROUP_MARKINGS and user_groups(user).keys() & group_ids:
         return True
     return marking == Marking.AMBER and sees_all_amber(user)
 
