@@ -398,7 +398,11 @@ class Citation(JudgedModel, ArchivableModel, TrackedModel):
     # evidence linking them with it.
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="citations")
     publication = models.ForeignKey(
-        "sources.Publication", on_delete=models.PROTECT, related_name="citations"
+        "sources.Publication",
+        on_delete=models.PROTECT,
+        related_name="citations",
+        # Served by citation_pub_claim_idx (publication first), which also covers claim ids.
+        db_index=False,
     )
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
     excerpt = models.TextField(blank=True, help_text="The exact words quoted, in the original.")
@@ -517,7 +521,13 @@ class UnitInvolvement(TrackedModel):
     Role = UnitInvolvementRole
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="involvements")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="involvements")
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="involvements",
+        # Served by involvement_unit_claim_idx (unit first), which also covers claim ids.
+        db_index=False,
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     attributed_by = models.ForeignKey(
         "sources.Source",

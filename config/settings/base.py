@@ -302,6 +302,10 @@ if MAP_TILE_URL:
     _tiles = urlsplit(MAP_TILE_URL)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
+# Lists count matches exactly up to this many, then report PostgreSQL's estimate
+# (core.api.pagination): counting a million visible claims costs more than the whole page.
+EXACT_COUNT_LIMIT = int(os.environ.get("EXACT_COUNT_LIMIT", "1000"))
+
 REST_FRAMEWORK = {
     # Hashed personal tokens for programs, session for people in the browsable API. Token
     # comes first so that anonymous requests get 401 with a WWW-Authenticate header.
