@@ -125,7 +125,10 @@ def find_dates(text: str, report_date: dt.date) -> list[DateMention]:
                 "month"
             ) == "may":
                 continue
-            day = _resolve(precision, match, report_date)
+            try:
+                day = _resolve(precision, match, report_date)
+            except ValueError:  # a year before 1 or after 9999 around an odd report date
+                continue
             if day is None:
                 continue
             lead = (match.group("lead") or "").lower()
