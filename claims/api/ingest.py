@@ -7,6 +7,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -225,6 +226,8 @@ class IngestView(APIView):
     """Read a report's text into a draft; nothing is saved."""
 
     permission_classes = [CanIngest]
+    # JSON only: a draft is nested data, and form encoding of it hits Django's field limit.
+    parser_classes = [JSONParser]
 
     @extend_schema(request=IngestRequestSerializer, responses={200: DraftSerializer})
     def post(self, request, *args, **kwargs):
@@ -240,6 +243,7 @@ class IngestAcceptView(APIView):
     """Create what a reviewed draft keeps, in one transaction; 400 names every bad row."""
 
     permission_classes = [CanIngest]
+    parser_classes = [JSONParser]
 
     @extend_schema(request=AcceptRequestSerializer, responses={201: AcceptResultSerializer})
     def post(self, request, *args, **kwargs):

@@ -225,3 +225,12 @@ def test_sharing_group_reader_sees_the_claims_of_an_amber_strict_report(editor_a
     claim = Claim.objects.get(pk=response.json()["claims"][0])
     assert claim.marking == "amber+strict"
     assert list(claim.sharing_groups.all()) == [group]
+
+
+def test_only_json_is_accepted(editor_api):
+    """A draft is nested data: form encoding is refused with 415, not parsed half-way."""
+    response = editor_api.post(
+        ACCEPT, "draft=x&publication=1", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 415
