@@ -75,6 +75,23 @@ SUBUNIT_OF = re.compile(
     r"(?P<kind>(?:(?:penal|assault|special|storm)\s+)*(?:detachment|company|battalion|group))"
     rf"\s+of\s+the\s+(?P<parent>{UNIT_NAME})"
 )
+# Short forms ISW writes after the first full mention ("the 20th CAA", "the 83rd VDV Brigade" is
+# caught by the full-name pattern already): proposed under their full names.
+SHORT_FORMS = {
+    "MRB": "Motorized Rifle Brigade",
+    "MRR": "Motorized Rifle Regiment",
+    "MRD": "Motorized Rifle Division",
+    "CAA": "Combined Arms Army",
+    "TA": "Tank Army",
+    "TD": "Tank Division",
+    "TR": "Tank Regiment",
+    "AC": "Army Corps",
+    "NIB": "Naval Infantry Brigade",
+    "AAD": "Air Assault Division",
+    "AAR": "Air Assault Regiment",
+    "AAB": "Air Assault Brigade",
+}
+SHORT_FORM = re.compile(rf"\b(\d{{1,4}}(?:st|nd|rd|th))\s+({'|'.join(SHORT_FORMS)})\b")
 # A bracketed abbreviation inside ORBAT notation ("[CAA]"): it abbreviates the type of the
 # formation before it, so the gazetteer must not read it as a name of its own.
 BRACKETED_ABBREVIATION = re.compile(r"\[[A-Za-z][A-Za-z .]*\]")
@@ -237,6 +254,11 @@ def read_units(sentence: str) -> list[UnitSpec]:
             continue
         if _plausible(match.group()):
             specs.append(spec_from_name(match.group()))
+    for match in SHORT_FORM.finditer(sentence):
+        ordinal, short = match.groups()
+        spec = spec_from_name(f"{ordinal} {SHORT_FORMS[short]}")
+        spec.abbreviation = match.group()
+        specs.append(spec)
     for generic in GENERIC_FORMATIONS:
         for match in generic.pattern.finditer(sentence):
             spec = UnitSpec(**{**generic.spec.__dict__, "aliases": list(generic.spec.aliases)})

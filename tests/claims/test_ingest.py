@@ -536,3 +536,15 @@ def test_command_without_publication_refuses_and_saves_nothing(db):
     with pytest.raises(CommandError, match="--publication"):
         call_command("ingest_report", str(SEED), "--date", "2025-02-20")
     assert not Claim.objects.exists()
+
+
+def test_short_forms_propose_the_full_name_on_an_empty_database(db):
+    """GIVEN no units known WHEN a report names "the 20th CAA" and "the 30th MRB" only by their
+    short forms THEN they are proposed under their full names, abbreviations kept."""
+    draft = build_draft("Elements of the 20th CAA and the 30th MRB attacked.", REPORT_DATE)
+
+    assert [(u["name"], u["abbreviation"], u["echelon"]) for u in draft["units"]] == [
+        ("20th Combined Arms Army", "20th CAA", "army"),
+        ("30th Motorized Rifle Brigade", "30th MRB", "brigade"),
+    ]
+    assert len(draft["claims"][0]["units"]) == 2

@@ -81,6 +81,14 @@ def test_draft_shape_of_the_ten_tank_regiment_text(editor_api):
     assert draft["claims"][1]["footnotes"] == [1]
 
 
+def test_draft_query_count_does_not_grow_with_the_text(editor_api, django_assert_max_num_queries):
+    """Session, user and permissions (4), the gazetteer (6), the known units (1)."""
+    text = "\n".join([TANK_TEXT.split("\n")[0]] * 30)
+
+    with django_assert_max_num_queries(12):
+        draft_of(editor_api, text)
+
+
 def test_draft_hides_nothing_it_should_not_show(editor_api, editor):
     """GIVEN an archived unit named in the text WHEN the draft is read THEN it is not matched:
     a new unit is proposed instead (the gazetteer reads only what the user may see)."""
