@@ -245,11 +245,17 @@ def _mark_duplicates(claims: list[dict[str, Any]]) -> None:
     for claim in claims:
         if not claim["key_takeaway"]:
             continue
+        # The takeaway is the cached side; the cheap upper bounds skip most sentences before
+        # the quadratic ratio() runs (a long report has hundreds of sentences).
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(claim["statement"].lower())
         for other in body:
-            ratio = difflib.SequenceMatcher(
-                None, claim["statement"].lower(), other["statement"].lower()
-            ).ratio()
-            if ratio >= DUPLICATE_RATIO:
+            matcher.set_seq1(other["statement"].lower())
+            if (
+                matcher.real_quick_ratio() >= DUPLICATE_RATIO
+                and matcher.quick_ratio() >= DUPLICATE_RATIO
+                and matcher.ratio() >= DUPLICATE_RATIO
+            ):
                 claim["duplicate_of"] = other["key"]
                 claim["keep"] = False
                 break
