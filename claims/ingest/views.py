@@ -9,6 +9,7 @@ import copy
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -90,6 +91,17 @@ class IngestView(IngestPageMixin, TemplateView):
             return self.render_to_response({"form": form}, status=400)
         data = form.cleaned_data
         draft = build_draft(data["report"], data["date"], user=request.user)
+        fields = review_field_count(draft)
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        if limit is not None and fields > limit:
+            # Said now, before the analyst reviews a page whose answer Django would refuse.
+            form.add_error(
+                "text",
+                f"This report gives {len(draft['claims'])} proposed claims: reviewing them needs "
+                f"{fields} form fields, more than the {limit} a page may send back. Ingest it "
+                "in parts, or accept it with the API or the ingest_report command.",
+            )
+            return self.render_to_response({"form": form}, status=400)
         payload = {
             "draft": draft,
             "publication": data["publication"].pk if data.get("publication") else None,
@@ -102,6 +114,17 @@ class IngestView(IngestPageMixin, TemplateView):
         }
         self.template_name = "claims/ingest_review.html"
         return self.review(payload)
+
+
+def review_field_count(draft: dict[str, Any]) -> int:
+    """How many fields the review page posts back with every checkbox ticked."""
+    count = 2  # CSRF token, signed draft
+    for unit in draft["units"]:
+        count += 1 if unit.get("existing") else 4  # keep (+ name, echelon, parent)
+    for claim in draft["claims"]:
+        count += 4 + bool(claim["occurred"])  # keep, title, statement, kind (+ date)
+        count += sum(len(claim[name]) for name in ("units", "sources", "locations", "quantities"))
+    return count
 
 
 def apply_review(draft: dict[str, Any], post) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.ingest.views import sign, unsign
+from claims.ingest.views import review_field_count, sign, unsign
 from claims.models import Citation, Claim
 from tests.claims.test_ingest import TANK_TEXT
 from tests.factories import PublicationFactory, SourceFactory, UnitFactory
@@ -235,3 +235,28 @@ def test_ticked_ids_outside_the_draft_are_ignored(analyst_client):
 
     assert response.status_code == 302
     assert not Claim.objects.get().locations.exists()
+
+
+def test_review_field_count_matches_the_page(analyst_client, settings):
+    """The estimate that guards DATA_UPLOAD_MAX_NUMBER_FIELDS counts what the page posts."""
+    report = PublicationFactory()
+    response = analyst_client.post(
+        INGEST, {"text": TANK_TEXT, "date": "2025-03-05", "publication": report.pk}
+    )
+    posted = sum(len(values) for values in review_form(response).values()) + 1  # + CSRF
+    draft = unsign(token_of(response))["draft"]
+    unticked = len([claim for claim in draft["claims"] if not claim["keep"]])
+
+    assert review_field_count(draft) == posted + unticked
+
+
+def test_report_too_long_for_one_review_page_is_refused_up_front(analyst_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    report = PublicationFactory()
+
+    response = analyst_client.post(
+        INGEST, {"text": TANK_TEXT, "date": "2025-03-05", "publication": report.pk}
+    )
+
+    assert response.status_code == 400
+    assert "in parts" in str(response.context["form"].errors["text"])
