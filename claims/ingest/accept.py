@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from claims.models import Citation, Claim, Location, Quantity, UnitInvolvement
 from sources.models import Publication, Source
@@ -74,10 +74,18 @@ class _Acceptor:
     def error(self, where: str, message: str) -> None:
         self.errors[where].append(message)
 
-    def check(self, obj, where: str, exclude: list[str] | None = None) -> bool:
-        """Validate ``obj`` like a form would; record its errors under ``where``."""
+    def check(self, obj, where: str, database: bool = False, links: tuple[str, ...] = ()) -> bool:
+        """Validate ``obj``'s fields and model rules; record its errors under ``where``.
+
+        Uniqueness and check constraints cost one query each per row, so they are left to the
+        database (``save`` turns a refusal into an error naming the row) except where asked:
+        units, whose name may clash with one already under the same parent. ``links`` are
+        foreign keys set from records loaded (and visibility-checked) here: not re-read.
+        """
         try:
-            obj.full_clean(exclude=exclude)
+            obj.full_clean(
+                exclude=list(links), validate_unique=database, validate_constraints=database
+            )
         except ValidationError as error:
             for name, messages in _messages(error).items():
                 for message in messages:
@@ -85,11 +93,20 @@ class _Acceptor:
             return False
         return True
 
-    def save(self, obj) -> None:
+    def save(self, obj, where: str = "draft") -> None:
+        """Save ``obj`` stamped with the user and the reason; a database refusal ends the
+        acceptance (the transaction rolls back) with an error naming the row."""
         if hasattr(obj, "stamp"):
             obj.stamp(self.user)
         obj._change_reason = self.reason
-        obj.save()
+        try:
+            # No savepoint per row: a refusal ends the whole acceptance, which rolls back.
+            obj.save()
+        except IntegrityError as error:
+            rule = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+            raise IngestError(
+                {where: [f"The database refused this row ({rule or 'a constraint'})."]}
+            ) from error
 
     # -- units
 
@@ -158,9 +175,9 @@ class _Acceptor:
                 branch=row.get("branch") or "",
                 parent=parent,
             )
-            if not self.check(unit, where):
+            if not self.check(unit, where, database=True):
                 return None
-            self.save(unit)
+            self.save(unit, where)
             for alias in row.get("aliases") or []:
                 if alias.strip() and alias.strip() != unit.name:
                     self.save(UnitAlias(unit=unit, name=alias.strip()[:200]))
@@ -219,10 +236,14 @@ class _Acceptor:
                 self.error(f"{where}.units", f"Units not kept or unknown: {missing_units}.")
             if missing_sources or missing_places or missing_units or self.errors:
                 continue
-            self.save(claim)
-            claim.sharing_groups.set(groups)
-            claim.shared_with.set(named)
-            claim.locations.set([places[p["id"]] for p in row.get("locations", [])])
+            self.save(claim, where)
+            # A new claim links nothing yet: add only what there is (no query for empty lists).
+            if groups:
+                claim.sharing_groups.add(*groups)
+            if named:
+                claim.shared_with.add(*named)
+            if row.get("locations"):
+                claim.locations.add(*[places[p["id"]] for p in row["locations"]])
             self.result.claims.append(claim.pk)
             said_by = [sources[s["id"]] for s in row.get("sources", [])]
             footnotes = [str(n) for n in row.get("footnotes", [])]
@@ -240,8 +261,8 @@ class _Acceptor:
                 locator_footnote=", ".join(footnotes)[:20],
                 note="\n".join(note),
             )
-            if self.check(citation, f"{where}.citation"):
-                self.save(citation)
+            if self.check(citation, f"{where}.citation", links=("claim", "publication")):
+                self.save(citation, f"{where}.citation")
                 self.result.citations.append(citation.pk)
             seen: set[tuple[int, str]] = set()
             for position, mention in enumerate(row.get("units", [])):
@@ -258,8 +279,12 @@ class _Acceptor:
                     if role == UnitInvolvement.Role.ATTRIBUTED and said_by
                     else None,
                 )
-                if self.check(involvement, f"{where}.units[{position}]"):
-                    self.save(involvement)
+                if self.check(
+                    involvement,
+                    f"{where}.units[{position}]",
+                    links=("claim", "unit", "attributed_by"),
+                ):
+                    self.save(involvement, f"{where}.units[{position}]")
                     self.result.involvements += 1
             for position, number in enumerate(row.get("quantities", [])):
                 low, high = _decimal(number.get("low")), _decimal(number.get("high"))
@@ -274,8 +299,11 @@ class _Acceptor:
                     unit_of_measure=(number.get("unit_of_measure") or "")[:50],
                     approximate=bool(number.get("approximate")),
                 )
-                if self.check(quantity, f"{where}.quantities[{position}]"):
-                    self.save(quantity)
+                if high is not None and high < low:
+                    self.error(f"{where}.quantities[{position}].high", "Below the low value.")
+                    continue
+                if self.check(quantity, f"{where}.quantities[{position}]", links=("claim",)):
+                    self.save(quantity, f"{where}.quantities[{position}]")
                     self.result.quantities += 1
 
 

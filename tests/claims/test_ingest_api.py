@@ -242,3 +242,15 @@ def test_only_json_is_accepted(editor_api):
     )
 
     assert response.status_code == 415
+
+
+def test_a_range_ending_below_its_start_is_a_400_naming_the_number(editor_api):
+    report = PublicationFactory()
+    draft = draft_of(editor_api)
+    draft["claims"][1]["quantities"] = [{"measure": "m", "low": "1500", "high": "500"}]
+
+    response = editor_api.post(ACCEPT, {"draft": draft, "publication": report.pk}, format="json")
+
+    assert response.status_code == 400
+    assert "claims[1].quantities[0].high" in response.json()
+    assert not Claim.objects.exists()
