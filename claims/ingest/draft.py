@@ -207,7 +207,12 @@ def _claim(
                 )
                 units.setdefault(
                     key,
-                    {"key": key, "text": match.text, "role": _role(text), "ambiguous": ambiguous},
+                    {
+                        "key": key,
+                        "text": match.text,
+                        "role": str(_role(text)),
+                        "ambiguous": ambiguous,
+                    },
                 )
                 spans.append((match.start, match.end))
             elif entry.kind == SOURCE:

@@ -97,8 +97,14 @@ class Gazetteer:
                     entries = {entry for entry in entries if entry.kind in kinds}
                 if entries:
                     start, end = words[position][1], words[position + length - 1][2]
+                    # One entry per record: a record known by this name and by an alias
+                    # added for the draft (with another label) is still one record.
+                    unique = {(entry.kind, entry.ref): entry for entry in entries}
                     found = Match(
-                        start, end, text[start:end], sorted(entries, key=lambda e: str(e.ref))
+                        start,
+                        end,
+                        text[start:end],
+                        sorted(unique.values(), key=lambda e: (e.kind, str(e.ref))),
                     )
                     break
             if found:

@@ -286,6 +286,12 @@ def test_reference_draft_claims_carry_footnotes_units_places_dates_numbers(demo,
         ("executions", "43"),
         ("victims", "109"),
     ]
+    nis = by_footnote[13]
+    assert [(u["name"], u["ambiguous"]) for u in nis["units"]] == [
+        ("Korean People's Army", False),
+        ("Russian Naval Infantry (unspecified units)", False),
+        ("Russian Airborne Forces (VDV)", False),
+    ]
     forbes = by_footnote[7]
     assert forbes["kind"] == "attribution"
     assert [s["name"] for s in forbes["sources"]] == ["Forbes"]
