@@ -34,6 +34,7 @@ class AcceptResult:
     quantities: int = 0
 
     def as_dict(self) -> dict[str, Any]:
+        """The ids created, as the API and the command print them."""
         return {
             "claims": self.claims,
             "units": self.units,
@@ -72,6 +73,7 @@ class _Acceptor:
         self.result = AcceptResult()
 
     def error(self, where: str, message: str) -> None:
+        """Record what is wrong with the row at ``where`` ("claims[3].statement")."""
         self.errors[where].append(message)
 
     def check(self, obj, where: str, database: bool = False, links: tuple[str, ...] = ()) -> bool:
@@ -134,7 +136,7 @@ class _Acceptor:
             )
             return by_key
         names = {row["name"].strip().casefold(): key for key, row in kept.items()}
-        created: set[str] = set()
+        failed: set[str] = set()  # reported once, however many children name them
 
         def parent_key(key: str) -> str | None:
             row = kept[key]
@@ -146,6 +148,14 @@ class _Acceptor:
         def create(key: str, trail: tuple[str, ...] = ()) -> Unit | None:
             if key in by_key:
                 return by_key[key]
+            if key in failed:
+                return None
+            unit = build(key, trail)
+            if unit is None:
+                failed.add(key)
+            return unit
+
+        def build(key: str, trail: tuple[str, ...]) -> Unit | None:
             index, row = rows[key]
             where = f"units[{index}]"
             if key in trail:
@@ -182,7 +192,6 @@ class _Acceptor:
                 if alias.strip() and alias.strip() != unit.name:
                     self.save(UnitAlias(unit=unit, name=alias.strip()[:200]))
             by_key[key] = unit
-            created.add(key)
             self.result.units.append(unit.pk)
             return unit
 
@@ -193,6 +202,7 @@ class _Acceptor:
     # -- claims
 
     def claims(self, units: dict[str, Unit]) -> None:
+        """Create the kept claims with their citation, places, involvements and numbers."""
         rows = [
             (index, row)
             for index, row in enumerate(self.draft.get("claims", []))

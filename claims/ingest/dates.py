@@ -96,6 +96,7 @@ def _year_for(month: int, day: int, report_date: dt.date) -> int:
 
 
 def _resolve(precision: str, match: re.Match, report_date: dt.date) -> dt.date | None:
+    """The first day of the period ``match`` names (None for an impossible day)."""
     groups = match.groupdict()
     year = int(groups["year"]) if groups.get("year") else None
     if precision == DatePrecision.SEASON:

@@ -167,6 +167,7 @@ def _title(statement: str) -> str:
 
 
 def _kind(sentence: str, quantities: list) -> str:
+    """The claim kind a sentence reads as (attribution, assessment, statistic, event)."""
     if re.search(r"\battribut", sentence, re.I):
         return Claim.Kind.ATTRIBUTION
     if ASSESSMENT_WORDS.search(sentence):
@@ -177,6 +178,7 @@ def _kind(sentence: str, quantities: list) -> str:
 
 
 def _role(sentence: str) -> str:
+    """The role the sentence gives the units it names (attributed, located, mentioned)."""
     if re.search(r"\battribut", sentence, re.I):
         return UnitInvolvement.Role.ATTRIBUTED
     if re.search(r"\b(?:fighting|operating|deployed|stationed)\s+(?:near|in)\b", sentence):
