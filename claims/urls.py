@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .ingest import views as ingest_views
 
 app_name = "claims"
 
@@ -14,4 +15,8 @@ urlpatterns = [
     path("locations/<int:pk>/", views.LocationDetailView.as_view(), name="location"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("map/", views.MapView.as_view(), name="map"),
+    # Report ingestion: paste, review, accept.
+    path("claims/ingest/", ingest_views.IngestView.as_view(), name="ingest"),
+    path("claims/ingest/accept/", ingest_views.IngestAcceptView.as_view(), name="ingest-accept"),
+    path("claims/ingest/done/", ingest_views.IngestDoneView.as_view(), name="ingest-done"),
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims.api.urls import ingest_urlpatterns
 from claims.api.urls import router as claims_router
 from sources.api.urls import router as sources_router
 from units.api.urls import router as units_router
@@ -20,4 +21,5 @@ urlpatterns = [
     # The split view serves its start-up script from a URL, not inline, so the CSP holds.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    *ingest_urlpatterns,
 ]
