@@ -605,3 +605,52 @@ def test_queries_do_not_grow_with_the_number_of_claims(url, viewer, django_asser
         counts.append(len(queries))
     assert Claim.objects.count() == 12
     assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: links on the claim list, JSON-LD on the claim page
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_claim_list_links_the_exports_with_its_filters(client, viewer):
+    """The export links carry the page's filters and order, without its page number."""
+    client.force_login(viewer)
+
+    html = client.get(
+        "/claims/", {"status": "corroborated", "topic": "", "ordering": "-lines", "page": 2}
+    ).content.decode()
+
+    for url in EXPORTS:
+        assert f'href="{url}?status=corroborated&amp;topic=&amp;ordering=-lines"' in html
+
+
+def _json_ld(html: str) -> list[dict]:
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_the_claim_page_embeds_its_claimreview_as_escaped_json_ld(client, viewer):
+    """GIVEN a refuted claim whose statement holds "</script>" and a citation of a RED
+    publication WHEN a viewer opens it THEN the page carries its ClaimReview in a JSON-LD data
+    block that the statement cannot break out of, without the hidden publication."""
+    claim = ClaimFactory(
+        status=Claim.Status.REFUTED, statement='Shelling </script><script>alert("x")</script>'
+    )
+    CitationFactory(claim=claim, publication=PublicationFactory(title="Open article"))
+    CitationFactory(claim=claim, publication=PublicationFactory(title="Red cable", marking="red"))
+    client.force_login(viewer)
+
+    html = client.get(f"/claims/{claim.pk}/").content.decode()
+
+    assert "<script>alert" not in html
+    (review,) = _json_ld(html)
+    assert review["claimReviewed"] == claim.statement
+    assert review["reviewRating"]["ratingValue"] == 1
+    assert [work["name"] for work in review["itemReviewed"]["appearance"]] == ["Open article"]
+
+
+def test_an_unverified_claim_page_has_no_claimreview(client, viewer):
+    claim = ClaimFactory(status=Claim.Status.UNVERIFIED)
+    client.force_login(viewer)
+
+    assert _json_ld(client.get(f"/claims/{claim.pk}/").content.decode()) == []
