@@ -7,13 +7,14 @@ status label is its ``alternateName`` and the Admiralty grade and lines of evide
 ``ratingExplanation``. The claim's TLP marking is ``conditionsOfAccess``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.models import Claim
+from claims.models import Citation, Claim
+from core.choices import Marking
 from sources.models import Source
 
 from . import batches, claim_url, dumps, iso_date, organisation_name
@@ -58,16 +59,19 @@ def rating_explanation(claim: Claim) -> str:
     return "; ".join(parts) + "."
 
 
-def claim_review(claim: Claim, base_url: str = "") -> dict[str, Any] | None:
+def claim_review(
+    claim: Claim, citations: Iterable[Citation], base_url: str = ""
+) -> dict[str, Any] | None:
     """One claim as a ClaimReview, or None for a claim without a verdict (unverified).
 
-    Reads only what ``with_related(user=...)`` prefetched: visible citations only.
+    ``citations`` are those the reader may see (``Citation.objects.visible_to``), with their
+    publication and source loaded.
     """
     if claim.status not in RATING:
         return None
     publications = []
     seen: set[int] = set()
-    for citation in claim.citations.all():
+    for citation in citations:
         if citation.publication_id not in seen:
             seen.add(citation.publication_id)
             publications.append(citation.publication)
@@ -81,7 +85,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict[str, Any] | None:
         "ratingValue": RATING[Claim.Status(claim.status)],
         "bestRating": 5,
         "worstRating": 1,
-        "alternateName": claim.get_status_display(),
+        "alternateName": Claim.Status(claim.status).label,
         "ratingExplanation": rating_explanation(claim),
     }
     return {
@@ -97,7 +101,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict[str, Any] | None:
         "author": {"@type": "Organization", "name": organisation_name()},
         "reviewRating": rating,
         "itemReviewed": item,
-        "conditionsOfAccess": claim.get_marking_display(),
+        "conditionsOfAccess": Marking(claim.marking).label,
     }
 
 
@@ -105,18 +109,25 @@ def claim_reviews(claims: QuerySet, user, base_url: str = "") -> Iterator[str]:
     """A JSON-LD array of the ClaimReviews of ``claims`` (filtered, visible), in pieces."""
     yield "["
     first = True
-    for batch in batches(claims.filter(status__in=REVIEWED_STATUSES), user):
-        reviews = [dumps(review) for claim in batch if (review := claim_review(claim, base_url))]
+    reviewed = claims.filter(status__in=REVIEWED_STATUSES)
+    for batch in batches(reviewed, user, topics=False, involvements=False, locations=False):
+        reviews = [
+            dumps(review)
+            for row in batch
+            if (review := claim_review(row.claim, row.citations, base_url))
+        ]
         if reviews:
             yield ("" if first else ",") + ",".join(reviews)
             first = False
     yield "]"
 
 
-def claim_review_script(claim: Claim, base_url: str = "") -> SafeString:
+def claim_review_script(
+    claim: Claim, citations: Iterable[Citation], base_url: str = ""
+) -> SafeString:
     """The ClaimReview of one claim as a ``<script type="application/ld+json">`` data block
     (escaped like ``json_script``), or an empty string for an unverified claim."""
-    review = claim_review(claim, base_url)
+    review = claim_review(claim, citations, base_url)
     if review is None:
         return mark_safe("")
     data = dumps(review).translate(_SCRIPT_ESCAPES)

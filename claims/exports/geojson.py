@@ -11,18 +11,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from claims.models import Claim
-
-from . import batches, claim_url, dumps, iso_date
+from . import ExportRow, batches, claim_url, dumps, iso_date
 
 MEDIA_TYPE = "application/geo+json"
 
 
-def feature(claim: Claim, base_url: str = "") -> dict[str, Any] | None:
+def feature(row: ExportRow, base_url: str = "") -> dict[str, Any] | None:
     """A claim as a Feature, or None when none of its places has coordinates."""
+    claim = row.claim
     places = [
         place
-        for place in claim.locations.all()
+        for place in row.locations
         if place.latitude is not None and place.longitude is not None
     ]
     if not places:
@@ -35,7 +34,7 @@ def feature(claim: Claim, base_url: str = "") -> dict[str, Any] | None:
         geometry = {"type": "MultiPoint", "coordinates": positions}
     units = [
         {"name": involvement.unit.name, "role": involvement.role}
-        for involvement in claim.involvements.all()
+        for involvement in row.involvements
     ]
     return {
         "type": "Feature",
@@ -67,10 +66,10 @@ def feature_collection(claims: QuerySet, user, base_url: str = "") -> Iterator[s
     yield '{"type":"FeatureCollection","features":['
     skipped = 0
     first = True
-    for batch in batches(claims, user):
+    for batch in batches(claims, user, citations=False, topics=False):
         features = []
-        for claim in batch:
-            item = feature(claim, base_url)
+        for row in batch:
+            item = feature(row, base_url)
             if item is None:
                 skipped += 1
             else:

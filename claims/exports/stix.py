@@ -34,7 +34,7 @@ from core.choices import Confidence, Marking
 from sources.models import Source
 from units.models import Unit
 
-from . import batches, claim_url, dumps, iso_date, organisation_name, strictest
+from . import ExportRow, batches, claim_url, dumps, iso_date, organisation_name, strictest
 
 MEDIA_TYPE = "application/stix+json;version=2.1"
 
@@ -52,6 +52,8 @@ TLP_IDS = {
     Marking.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     Marking.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
+
+ROLE_LABELS = dict(UnitInvolvement.Role.choices)
 
 # STIX 2.1 Appendix A, "DNI Scale" (ICD 203 estimative language) to STIX confidence.
 CONFIDENCE_FROM_ICD203 = {
@@ -235,7 +237,8 @@ def involvement_relationship(
 ) -> dict[str, Any]:
     """A unit's part in a claim: related-to from the report, the role as description."""
     obj = _common(involvement, "relationship", created_by)
-    description = involvement.get_role_display()
+    # A dict, not get_role_display(): Django rebuilds the flat choices on every call.
+    description = ROLE_LABELS.get(involvement.role, involvement.role)
     if involvement.attributed_by_id:
         description += f" (attributed by {involvement.attributed_by.name})"
     if involvement.note:
@@ -283,11 +286,11 @@ def citation_summary(citation) -> dict[str, Any]:
 
 
 def report_object(
-    claim: Claim, object_refs: list[str], marking: str, created_by: str, base_url: str
+    row: ExportRow, object_refs: list[str], marking: str, created_by: str, base_url: str
 ) -> dict[str, Any]:
     """A claim as a report: statement, evidence as external references, judgements as x_."""
+    claim, citations = row.claim, row.citations
     obj = _common(claim, "report", created_by)
-    citations = list(claim.citations.all())
     obj.update(
         {
             "name": claim.title,
@@ -313,7 +316,7 @@ def report_object(
             "x_claimtrace_disputes": claim.disputes,
         }
     )
-    labels = [topic.slug for topic in claim.topics.all()]
+    labels = [topic.slug for topic in row.topics]
     if labels:
         obj["labels"] = labels
     if claim.best_grade:
@@ -350,15 +353,15 @@ class _Emitter:
         self.emitted.add(obj_id)
         return True
 
-    def batch(self, claims: list[Claim]) -> list[dict[str, Any]]:
+    def batch(self, rows: list[ExportRow]) -> list[dict[str, Any]]:
         """The objects of one batch, shared ones first, with a fixed number of queries."""
         objects: list[dict[str, Any]] = []
         sources: dict[int, Source] = {}
         units: dict[int, Unit] = {}
-        for claim in claims:
-            for citation in claim.citations.all():
+        for row in rows:
+            for citation in row.citations:
                 sources[citation.publication.source_id] = citation.publication.source
-            for involvement in claim.involvements.all():
+            for involvement in row.involvements:
                 units[involvement.unit_id] = involvement.unit
                 if involvement.attributed_by_id:
                     sources[involvement.attributed_by_id] = involvement.attributed_by
@@ -385,29 +388,29 @@ class _Emitter:
         for unit in new_units:
             self._once(stix_id("identity", unit.uuid))
             objects.append(unit_identity(unit, paths.get(unit.pk, ""), self.created_by))
-        for claim in claims:
-            objects.extend(self.claim(claim))
+        for row in rows:
+            objects.extend(self.claim(row))
         return objects
 
-    def claim(self, claim: Claim) -> list[dict[str, Any]]:
+    def claim(self, row: ExportRow) -> list[dict[str, Any]]:
         """A claim's places, involvement relationships and report (shared objects done)."""
+        claim, citations = row.claim, row.citations
         objects: list[dict[str, Any]] = []
         refs: list[str] = []
         report_id = stix_id("report", claim.uuid)
-        citations = list(claim.citations.all())
         # The report carries its citations, so it is marked as strictly as the most restricted
         # of the claim and the publications it cites (a GREEN claim citing an AMBER article
         # must not travel as GREEN).
         marking = strictest([claim.marking, *(c.publication.marking for c in citations)])
         marking_id = TLP_IDS[Marking(marking)]
-        for location in claim.locations.all():
+        for location in row.locations:
             if not has_position(location):
                 continue
             location_id = stix_id("location", location.uuid)
             if self._once(location_id):
                 objects.append(location_object(location, self.created_by))
             refs.append(location_id)
-        for involvement in claim.involvements.all():
+        for involvement in row.involvements:
             relation = involvement_relationship(involvement, report_id, marking_id, self.created_by)
             objects.append(relation)
             refs.extend([relation["target_ref"], relation["id"]])
@@ -416,7 +419,7 @@ class _Emitter:
         for citation in citations:
             refs.append(stix_id("identity", citation.publication.source.uuid))
         objects.append(
-            report_object(claim, list(dict.fromkeys(refs)), marking, self.created_by, self.base_url)
+            report_object(row, list(dict.fromkeys(refs)), marking, self.created_by, self.base_url)
         )
         return objects
 

@@ -14,4 +14,5 @@ def claim_review_jsonld(context, claim) -> SafeString:
     claim has no verdict). Reads only the visible citations the page already prefetched."""
     request = context.get("request")
     base_url = request.build_absolute_uri("/").rstrip("/") if request is not None else ""
-    return claim_review_script(claim, base_url)
+    # with_related(user=...) prefetched only the citations the reader may see.
+    return claim_review_script(claim, claim.citations.all(), base_url)
