@@ -4,6 +4,7 @@ ClaimReview (schema.org JSON-LD) and GeoJSON."""
 import datetime as dt
 import json
 import re
+import tracemalloc
 import uuid
 from decimal import Decimal
 
@@ -654,3 +655,31 @@ def test_an_unverified_claim_page_has_no_claimreview(client, viewer):
     client.force_login(viewer)
 
     assert _json_ld(client.get(f"/claims/{claim.pk}/").content.decode()) == []
+
+
+def _peak_memory(client, url: str) -> int:
+    """The peak of Python memory while an export is read as a client reads a stream."""
+    response = client.get(url)
+    tracemalloc.start()
+    written = sum(len(chunk) for chunk in response.streaming_content)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert written > 0
+    return peak
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+def test_memory_does_not_grow_with_the_number_of_claims(url, monkeypatch, viewer):
+    """GIVEN batches of 10 claims WHEN 20 and then 60 rich claims are exported
+    THEN the peak of Python memory stays that of one batch: it does not triple with the
+    claims (this is what keeps a million claims well under 1 GB)."""
+    monkeypatch.setattr("claims.exports.BATCH_SIZE", 10)
+    client = APIClient()
+    client.force_login(viewer)
+    _rich_claims(20)
+    _peak_memory(client, url)  # one-time caches (URL patterns, imports) are not the export's
+    few = _peak_memory(client, url)
+    _rich_claims(40)
+    many = _peak_memory(client, url)
+    assert Claim.objects.count() == 60
+    assert many < few * 1.5, (few, many)
