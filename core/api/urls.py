@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims.api.exports import ClaimReviewExportView, GeoJsonExportView, StixExportView
 from claims.api.urls import ingest_urlpatterns
 from claims.api.urls import router as claims_router
 from sources.api.urls import router as sources_router
@@ -20,6 +21,10 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from a URL, not inline, so the CSP holds.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Exports of the filtered claim set (claims.exports), streamed.
+    path("export/stix/", StixExportView.as_view(), name="api-export-stix"),
+    path("export/claimreview/", ClaimReviewExportView.as_view(), name="api-export-claimreview"),
+    path("export/geojson/", GeoJsonExportView.as_view(), name="api-export-geojson"),
     path("", include(router.urls)),
     *ingest_urlpatterns,
 ]
