@@ -159,7 +159,7 @@ def claim_rows_queryset(claims: QuerySet | None = None, user=None) -> QuerySet:
                 "citations",
                 queryset=citations.select_related(None)
                 .select_related("publication__source")
-                .only("pk", "claim_id", "publication__pk", "publication__source__name"),
+                .only("pk", "claim_id", "publication__id", "publication__source__name"),
                 to_attr="csv_citations",
             ),
         )

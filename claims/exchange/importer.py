@@ -467,8 +467,17 @@ class Importer:
             self._assign(where, obj, record, ["archived_at"])
             if "archived_by" in record:
                 obj.archived_by_id = self._user(where, record["archived_by"], "archived_by")
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            # A field already reported (an unknown reference) is not reported twice.
+            reported = {error.field for error in self.errors[self.marks[-1] :]}
+            for name, messages in _messages(exc).items():
+                for message in messages:
+                    error = where.error(name, message)
+                    if error.field not in reported:
+                        self.errors.append(error)
         self._check()
-        obj.full_clean()
         changed = adding or any(getattr(obj, name) != before[name] for name in concrete)
         if changed:
             obj._change_reason = self.reason
@@ -680,7 +689,6 @@ class Importer:
         refs = {}
         if "parent" in record:
             refs["parent"] = self._ref(where, Location, record["parent"], "parent", False)
-        self._check()
         self._upsert(
             where,
             Location,
@@ -700,7 +708,6 @@ class Importer:
             refs["affiliation"] = self._ref(
                 where, Source, record["affiliation"], "affiliation", False
             )
-        self._check()
         self._upsert(
             where,
             Source,
@@ -927,7 +934,6 @@ class Importer:
             "citing": publication.pk,
             "cited": self._ref(where, Publication, record.get("cited"), "cited", True),
         }
-        self._check()
         self._upsert(where, PublicationReference, record, REFERENCE_FIELDS, refs, "references")
 
     def _file(self, where: _Where, record: Any, publication: Publication) -> None:
@@ -969,7 +975,17 @@ class Importer:
             self._ref(where, Location, value, "locations", True)
             for value in self._list(where, record, "locations")
         }
-        self._check()
+        # References of the citations and units first, so that they are reported even when
+        # the claim's own fields are wrong too (their rows are checked once the claim is).
+        for position, value in enumerate(self._list(where, record, "citations")):
+            inner = where.nested("citations", position)
+            if isinstance(value, dict):
+                self._ref(inner, Publication, value.get("publication"), "publication", True)
+        for position, value in enumerate(self._list(where, record, "involvements")):
+            inner = where.nested("involvements", position)
+            if isinstance(value, dict):
+                self._ref(inner, Unit, value.get("unit"), "unit", True)
+                self._ref(inner, Source, value.get("attributed_by"), "attributed_by", False)
 
         def owned(claim: Claim) -> bool:
             self._marking_allowed(where, claim, groups, users)
@@ -1010,7 +1026,6 @@ class Importer:
                 where, Publication, record.get("publication"), "publication", True
             ),
         }
-        self._check()
         self._upsert(where, Citation, record, CITATION_FIELDS, refs, "citations")
 
     def _involvement(self, where: _Where, record: Any, claim: Claim) -> None:
@@ -1029,7 +1044,6 @@ class Importer:
                 where, Source, record.get("attributed_by"), "attributed_by", False
             ),
         }
-        self._check()
         self._upsert(where, UnitInvolvement, record, INVOLVEMENT_FIELDS, refs, "involvements")
 
     def _import_relations(self, claims: list) -> None:
@@ -1052,7 +1066,6 @@ class Importer:
             "from_claim": claim.pk,
             "to_claim": self._ref(where, Claim, record.get("to_claim"), "to_claim", True),
         }
-        self._check()
         self._upsert(where, ClaimRelation, record, RELATION_FIELDS, refs, "relations")
 
 

@@ -1,6 +1,5 @@
 """``manage.py export_data``: everything (or the claims or units as CSV), to stdout or a file."""
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -36,13 +35,15 @@ class Command(BaseCommand):
             fragments = exchange_csv.claim_csv_lines()
         try:
             # newline="": the CSV writer ends rows with \r\n itself, as RFC 4180 asks.
-            stream = output.open("w", encoding="utf-8", newline="") if output else None
+            stream = Path(output).open("w", encoding="utf-8", newline="") if output else None
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror or exc}") from exc
-        target = stream or sys.stdout
         try:
             for fragment in fragments:
-                target.write(fragment)
+                if stream is not None:
+                    stream.write(fragment)
+                else:
+                    self.stdout.write(fragment, ending="")
         finally:
             if stream is not None:
                 stream.close()
