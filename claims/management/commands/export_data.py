@@ -33,19 +33,16 @@ class Command(BaseCommand):
             fragments = exchange_csv.unit_csv_lines()
         else:
             fragments = exchange_csv.claim_csv_lines()
+        if output is None:
+            for fragment in fragments:
+                self.stdout.write(fragment, ending="")
+            return
         try:
             # newline="": the CSV writer ends rows with \r\n itself, as RFC 4180 asks.
-            stream = Path(output).open("w", encoding="utf-8", newline="") if output else None
+            with Path(output).open("w", encoding="utf-8", newline="") as stream:
+                for fragment in fragments:
+                    stream.write(fragment)
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror or exc}") from exc
-        try:
-            for fragment in fragments:
-                if stream is not None:
-                    stream.write(fragment)
-                else:
-                    self.stdout.write(fragment, ending="")
-        finally:
-            if stream is not None:
-                stream.close()
-        if output is not None and options["verbosity"] > 0:
+        if options["verbosity"] > 0:
             self.stderr.write(f"Exported to {output}.")
