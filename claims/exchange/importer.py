@@ -131,6 +131,10 @@ class ImportReport:
     dry_run: bool
     counts: dict[str, Tally] = field(default_factory=lambda: {kind: Tally() for kind in KINDS})
     errors: list[RecordError] = field(default_factory=list)
+    # Per top-level record: (section, index, "created" | "updated" | "unchanged", the row);
+    # kept only when asked (the admin lists them), so a large import holds no rows.
+    keep_outcomes: bool = False
+    outcomes: list[tuple[str, int, str, models.Model]] = field(default_factory=list)
 
     @property
     def written(self) -> bool:
@@ -149,6 +153,7 @@ class ImportReport:
         ]
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON (the API's answer); outcomes are left out."""
         return {
             "dry_run": self.dry_run,
             "written": self.written,
@@ -490,11 +495,13 @@ class Importer:
         owned_changed = owned(obj) if owned is not None else False
         tally = self.report.counts[kind]
         if adding:
-            tally.created += 1
+            outcome, tally.created = "created", tally.created + 1
         elif changed or owned_changed:
-            tally.updated += 1
+            outcome, tally.updated = "updated", tally.updated + 1
         else:
-            tally.unchanged += 1
+            outcome, tally.unchanged = "unchanged", tally.unchanged + 1
+        if self.report.keep_outcomes and not where.prefix and where.index is not None:
+            self.report.outcomes.append((where.kind, where.index, outcome, obj))
         return obj
 
     def _check(self) -> None:
@@ -1077,6 +1084,7 @@ def import_document(
     dry_run: bool = False,
     path: str | None = None,
     progress: ProgressCallback | None = None,
+    keep_outcomes: bool = False,
 ) -> ImportReport:
     """Validate and import ``data`` (a parsed document); all or nothing.
 
@@ -1093,7 +1101,9 @@ def import_document(
     reason = f"Imported from {name}."
     with transaction.atomic():
         with entry_path(path) if path else contextlib.nullcontext():
-            report = Importer(data, reason=reason, user=user, progress=progress).run()
+            importer = Importer(data, reason=reason, user=user, progress=progress)
+            importer.report.keep_outcomes = keep_outcomes
+            report = importer.run()
         report.dry_run = dry_run
         if report.errors or dry_run:
             # Nothing is kept: the report says what a real run would have done.
