@@ -219,11 +219,13 @@ def publication_record(publication: Publication, names: _Names) -> dict[str, Any
         }
         for reference in sorted(publication.export_references, key=lambda ref: str(ref.uuid))
     ]
+    exported = {evidence.pk for evidence in publication.export_files}
     files = [
         {
             "uuid": str(evidence.uuid),
             **_fields(evidence, FILE_FIELDS + FILE_FIELDS_EDITABLE),
-            "replaces": _uuid(evidence.replaces),
+            # A user's export leaves archived files out: a version they replaced is not named.
+            "replaces": _uuid(evidence.replaces) if evidence.replaces_id in exported else None,
             **_stamps(evidence, names),
         }
         for evidence in sorted(publication.export_files, key=lambda file: str(file.uuid))
