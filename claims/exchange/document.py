@@ -27,7 +27,15 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.duration import duration_string
 
-from claims.models import Citation, Claim, ClaimRelation, Location, Topic, UnitInvolvement
+from claims.models import (
+    Citation,
+    Claim,
+    ClaimRelation,
+    Location,
+    Quantity,
+    Topic,
+    UnitInvolvement,
+)
 from sources.models import (
     EvidenceFile,
     Publication,
@@ -247,13 +255,14 @@ def claim_record(claim: Claim, names: _Names) -> dict[str, Any]:
     return {
         "uuid": str(claim.uuid),
         **_fields(claim, CLAIM_FIELDS),
-        **_sharing(claim),
-        "topics": sorted(topic.slug for topic in claim.topics.all()),
-        "locations": sorted(str(location.uuid) for location in claim.locations.all()),
+        "sharing_groups": sorted(claim.export_groups),
+        "shared_with": sorted(claim.export_users),
+        "topics": sorted(claim.export_topics),
+        "locations": sorted(str(value) for value in claim.export_locations),
         # Quantities have no identity of their own: they are the claim's, in their order.
         "quantities": [
             _fields(quantity, QUANTITY_FIELDS)
-            for quantity in sorted(claim.quantities.all(), key=lambda q: q.pk)
+            for quantity in sorted(claim.export_quantities, key=lambda q: q.pk)
         ],
         "citations": [
             {
@@ -272,7 +281,7 @@ def claim_record(claim: Claim, names: _Names) -> dict[str, Any]:
                 **_fields(involvement, INVOLVEMENT_FIELDS),
                 **_stamps(involvement, names),
             }
-            for involvement in sorted(claim.involvements.all(), key=lambda i: str(i.uuid))
+            for involvement in sorted(claim.export_involvements, key=lambda i: str(i.uuid))
         ],
         "relations": [
             {
@@ -291,11 +300,6 @@ def claim_record(claim: Claim, names: _Names) -> dict[str, Any]:
 # -- what is exported, for whom ----------------------------------------------------------------
 
 
-def _only_uuids(model: type[models.Model]) -> QuerySet:
-    """Related rows loaded just for their uuid: keeps each prefetch small."""
-    return model.objects.only("pk", "uuid")
-
-
 def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, QuerySet]:
     """The rows of each section, with what each record renders prefetched.
 
@@ -309,24 +313,20 @@ def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, Que
     """
     if user is None:
         publications = Publication.objects.all()
-        citations = Citation.objects.all()
         files = EvidenceFile.objects.all()
         claims = Claim.objects.all() if claims is None else claims
         visible_publications = Publication.objects.all()
     else:
         publications = Publication.objects.visible_to(user)
-        citations = Citation.objects.visible_to(user)
         files = EvidenceFile.objects.visible_to(user)
         claims = Claim.objects.visible_to(user) if claims is None else claims
         visible_publications = publications
-    # Links stay inside the document: a reference to a publication, or a relation to a claim,
-    # that is not exported would name a record the reader may not see.
+    # Links stay inside the document: a reference to a publication, or a relation to a claim
+    # (``claims_with_related``), that is not exported would name a record the reader may not
+    # see.
     references = PublicationReference.objects.filter(
         cited__in=visible_publications.values("pk")
     ).select_related("cited")
-    relations = ClaimRelation.objects.filter(
-        to_claim__in=claims.order_by().values("pk")
-    ).select_related("to_claim")
     return {
         "topics": Topic.objects.order_by("slug"),
         "locations": Location.objects.select_related("parent")
@@ -351,27 +351,87 @@ def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, Que
             Prefetch("files", queryset=files.select_related("replaces"), to_attr="export_files"),
         )
         .order_by("uuid"),
-        "claims": claims.select_related(None)
-        .prefetch_related(None)
-        .prefetch_related(
-            "sharing_groups",
-            "shared_with",
-            Prefetch("topics", queryset=Topic.objects.only("pk", "slug")),
-            Prefetch("locations", queryset=_only_uuids(Location)),
-            "quantities",
-            Prefetch(
-                "citations",
-                queryset=citations.select_related(None).select_related("publication"),
-                to_attr="export_citations",
-            ),
-            Prefetch(
-                "involvements",
-                queryset=UnitInvolvement.objects.select_related("unit", "attributed_by"),
-            ),
-            Prefetch("relations_out", queryset=relations, to_attr="export_relations"),
-        )
-        .order_by("uuid"),
+        # Claims load their related rows per chunk in ``claims_with_related``.
+        "claims": claims.select_related(None).prefetch_related(None).order_by("uuid"),
     }
+
+
+def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _grouped(pairs: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
+    groups: dict[int, list[Any]] = {}
+    for key, value in pairs:
+        groups.setdefault(key, []).append(value)
+    return groups
+
+
+def _by_claim(rows: Iterable[models.Model]) -> dict[int, list[Any]]:
+    return _grouped((row.claim_id, row) for row in rows)
+
+
+def claims_with_related(
+    claims: QuerySet, user=None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[Claim]:
+    """``claims`` with what ``claim_record`` writes, loaded per chunk in eight queries.
+
+    Like ``prefetch_related`` but by hand, reading names and uuids as plain values: at a
+    million claims Django's per-instance prefetch bookkeeping was most of the export's time.
+    Given ``user``, citations are those they may see and relations only reach exported claims.
+    """
+    citations = Citation.objects.all() if user is None else Citation.objects.visible_to(user)
+    relations = ClaimRelation.objects.filter(to_claim__in=claims.order_by().values("pk"))
+    through = {name: getattr(Claim, name).through.objects for name in ("topics", "locations")}
+    sharing = {
+        name: getattr(Claim, name).through.objects for name in ("sharing_groups", "shared_with")
+    }
+    for chunk in _batched(claims.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [claim.pk for claim in chunk]
+        topics = _grouped(
+            through["topics"].filter(claim_id__in=ids).values_list("claim_id", "topic__slug")
+        )
+        places = _grouped(
+            through["locations"].filter(claim_id__in=ids).values_list("claim_id", "location__uuid")
+        )
+        groups = _grouped(
+            sharing["sharing_groups"]
+            .filter(claim_id__in=ids)
+            .values_list("claim_id", "group__name")
+        )
+        users = _grouped(
+            sharing["shared_with"]
+            .filter(claim_id__in=ids)
+            .values_list("claim_id", "user__username")
+        )
+        quantities = _by_claim(Quantity.objects.filter(claim_id__in=ids))
+        cited = _by_claim(
+            citations.filter(claim_id__in=ids).select_related(None).select_related("publication")
+        )
+        involved = _by_claim(
+            UnitInvolvement.objects.filter(claim_id__in=ids).select_related("unit", "attributed_by")
+        )
+        related = _grouped(
+            (relation.from_claim_id, relation)
+            for relation in relations.filter(from_claim_id__in=ids).select_related("to_claim")
+        )
+        for claim in chunk:
+            claim.export_topics = topics.get(claim.pk, [])
+            claim.export_locations = places.get(claim.pk, [])
+            claim.export_groups = groups.get(claim.pk, [])
+            claim.export_users = users.get(claim.pk, [])
+            claim.export_quantities = quantities.get(claim.pk, [])
+            claim.export_citations = cited.get(claim.pk, [])
+            claim.export_involvements = involved.get(claim.pk, [])
+            claim.export_relations = related.get(claim.pk, [])
+            yield claim
 
 
 RECORD_WRITERS = {
@@ -404,7 +464,11 @@ def export_fragments(
         yield f',\n"{section}": ['
         writer = RECORD_WRITERS[section]
         separator = "\n"
-        for obj in querysets[section].iterator(chunk_size=chunk_size):
+        if section == "claims":
+            rows = claims_with_related(querysets[section], user, chunk_size)
+        else:
+            rows = querysets[section].iterator(chunk_size=chunk_size)
+        for obj in rows:
             yield separator + json.dumps(writer(obj, names), ensure_ascii=False)
             separator = ",\n"
         yield "\n]"

@@ -162,10 +162,6 @@ class ImportReport:
         }
 
 
-class DocumentError(ValueError):
-    """The document as a whole cannot be read (not JSON, wrong format or version)."""
-
-
 class _RecordFailed(Exception):
     """Raised inside a record's savepoint once its errors are collected."""
 
@@ -185,7 +181,7 @@ class _Where:
 
 def _messages(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {name: [str(m) for m in errors[0:]] for name, errors in exc.message_dict.items()}
+        return {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
     return {"__all__": list(exc.messages)}
 
 
@@ -435,7 +431,7 @@ class Importer:
                 value = ""
             setattr(obj, name, value)
 
-    def _user(self, where: _Where, value: Any, name: str) -> int | None:
+    def _user(self, value: Any) -> int | None:
         """A user named in the document; authors unknown here are dropped silently."""
         if value in (None, ""):
             return None
@@ -471,7 +467,7 @@ class Importer:
         if hasattr(obj, "archived_at"):
             self._assign(where, obj, record, ["archived_at"])
             if "archived_by" in record:
-                obj.archived_by_id = self._user(where, record["archived_by"], "archived_by")
+                obj.archived_by_id = self._user(record["archived_by"])
         try:
             obj.full_clean()
         except ValidationError as exc:
@@ -521,7 +517,7 @@ class Importer:
                 values[name] = parsed
         for name in ("created_by", "updated_by"):
             if record.get(name):
-                values[f"{name}_id"] = self._user(where, record[name], name)
+                values[f"{name}_id"] = self._user(record[name])
         version = record.get("version")
         if isinstance(version, int) and not isinstance(version, bool) and version > 0:
             values["version"] = version
