@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from core.admin import BaseAdmin, BaseStackedInline, BaseTabularInline
 
+from .exchange.admin import ClaimResource, ExchangeAdminMixin
 from .models import (
     Citation,
     Claim,
@@ -99,7 +100,9 @@ class ClaimRelationInline(BaseTabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(BaseAdmin):
+class ClaimAdmin(ExchangeAdminMixin, BaseAdmin):
+    # Import and export of the claims CSV (claims.exchange); exports what the list shows.
+    resource_classes = [ClaimResource]
     list_display = (
         "title",
         "kind",

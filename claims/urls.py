@@ -3,12 +3,14 @@
 from django.urls import path
 
 from . import views
+from .exchange.views import ClaimCsvView
 from .ingest import views as ingest_views
 
 app_name = "claims"
 
 urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="list"),
+    path("claims/export.csv", ClaimCsvView.as_view(), name="export-csv"),
     path("claims/new/", views.ClaimCreateView.as_view(), name="create"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="detail"),
     path("claims/<int:pk>/edit/", views.ClaimUpdateView.as_view(), name="edit"),

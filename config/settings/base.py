@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     # Security: login lock-out (axes), self-hosted Swagger UI assets so the CSP needs no CDN.
     "axes",
     "drf_spectacular_sidecar",
+    "import_export",
     "core",
     "sources",
     "units",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims.api.exchange import ClaimCsvExportView, DataExportView, ImportView
 from claims.api.exports import ClaimReviewExportView, GeoJsonExportView, StixExportView
 from claims.api.urls import ingest_urlpatterns
 from claims.api.urls import router as claims_router
@@ -25,6 +26,10 @@ urlpatterns = [
     path("export/stix/", StixExportView.as_view(), name="api-export-stix"),
     path("export/claimreview/", ClaimReviewExportView.as_view(), name="api-export-claimreview"),
     path("export/geojson/", GeoJsonExportView.as_view(), name="api-export-geojson"),
+    # Import and export (claims.exchange): the whole document, the claims as CSV, and imports.
+    path("export/data/", DataExportView.as_view(), name="api-export-data"),
+    path("export/csv/", ClaimCsvExportView.as_view(), name="api-export-csv"),
+    path("import/", ImportView.as_view(), name="api-import"),
     path("", include(router.urls)),
     *ingest_urlpatterns,
 ]

@@ -1,0 +1,323 @@
+"""Flat CSV rows of claims and units: for spreadsheets, and back in through the importer.
+
+Exports stream: rows are read with ``iterator(chunk_size=...)`` and related rows prefetched
+per chunk, so the number of queries grows with the number of chunks, never of rows. A row
+carries readable columns (places, units with their roles, the grade, sources) next to the
+columns an import reads; the readable ones are ignored on import (``*_IMPORT_COLUMNS``).
+
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``) are
+written with a leading apostrophe, which the import strips again.
+"""
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from units.models import Unit
+
+from .document import CHUNK_SIZE, plain
+
+LIST_SEPARATOR = "; "
+
+CLAIM_COLUMNS = (
+    "id",
+    "uuid",
+    "title",
+    "statement",
+    "kind",
+    "status",
+    "confidence",
+    "marking",
+    "occurred_start",
+    "occurred_end",
+    "occurred_precision",
+    "ongoing",
+    "occurred",
+    "topics",
+    "places",
+    "place_uuids",
+    "units",
+    "grade",
+    "independent_lines",
+    "disputes",
+    "suggested_status",
+    "citations",
+    "sources",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+# What an import reads from a claim row (the others are derived or for reading).
+CLAIM_IMPORT_COLUMNS = (
+    "uuid",
+    "title",
+    "statement",
+    "kind",
+    "status",
+    "confidence",
+    "marking",
+    "occurred_start",
+    "occurred_end",
+    "occurred_precision",
+    "ongoing",
+    "topics",
+    "place_uuids",
+    "notes",
+)
+
+UNIT_COLUMNS = (
+    "id",
+    "uuid",
+    "name",
+    "abbreviation",
+    "country",
+    "echelon",
+    "branch",
+    "parent",
+    "parent_name",
+    "orbat",
+    "aliases",
+    "description",
+    "archived_at",
+)
+UNIT_IMPORT_COLUMNS = (
+    "uuid",
+    "name",
+    "abbreviation",
+    "country",
+    "echelon",
+    "branch",
+    "parent",
+    "aliases",
+    "description",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A value as a CSV cell, defused so a spreadsheet shows it rather than running it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(plain(value))
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _uncell(text: str) -> str:
+    """A cell as written by ``_cell``, back to its value."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+def _lines(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text, one line per yield, header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values: Iterable[Any]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield line(columns)
+    for row in rows:
+        yield line(_cell(row.get(name)) for name in columns)
+
+
+# -- claims ------------------------------------------------------------------------------------
+
+
+def claim_rows_queryset(claims: QuerySet | None = None, user=None) -> QuerySet:
+    """Claims with what a row shows, prefetched per chunk (five queries a chunk).
+
+    Given ``user``, ``claims`` must come from ``visible_to(user)``, and only the citations they
+    may see are counted and named: a hidden publication's source does not leak into a row.
+    """
+    if claims is None:
+        claims = Claim.objects.all() if user is None else Claim.objects.visible_to(user)
+    citations = Citation.objects.all() if user is None else Citation.objects.visible_to(user)
+    return (
+        claims.select_related(None)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("pk", "slug")),
+            Prefetch("locations", queryset=Location.objects.only("pk", "uuid", "name")),
+            Prefetch(
+                "involvements",
+                queryset=UnitInvolvement.objects.select_related("unit").order_by("unit__name"),
+            ),
+            Prefetch(
+                "citations",
+                queryset=citations.select_related(None)
+                .select_related("publication__source")
+                .only("pk", "claim_id", "publication__id", "publication__source__name"),
+                to_attr="csv_citations",
+            ),
+        )
+    )
+
+
+def claim_row(claim: Claim) -> dict[str, Any]:
+    """One claim as a flat row (from ``claim_rows_queryset``: no query)."""
+    places = sorted(claim.locations.all(), key=lambda place: place.name)
+    return {
+        **{name: getattr(claim, name) for name in CLAIM_IMPORT_COLUMNS if hasattr(claim, name)},
+        "id": claim.pk,
+        "occurred": claim.occurred_display,
+        "topics": LIST_SEPARATOR.join(sorted(topic.slug for topic in claim.topics.all())),
+        "places": LIST_SEPARATOR.join(place.name for place in places),
+        "place_uuids": LIST_SEPARATOR.join(str(place.uuid) for place in places),
+        "units": LIST_SEPARATOR.join(
+            f"{inv.unit.short_name} ({inv.role})" for inv in claim.involvements.all()
+        ),
+        "grade": claim.best_grade,
+        "independent_lines": claim.independent_lines,
+        "disputes": claim.disputes,
+        "suggested_status": claim.suggested_status,
+        "citations": len(claim.csv_citations),
+        "sources": LIST_SEPARATOR.join(
+            sorted({citation.publication.source.name for citation in claim.csv_citations})
+        ),
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+    }
+
+
+def claim_csv_lines(
+    claims: QuerySet | None = None, user=None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[str]:
+    """The claims as CSV lines, streamed (header first)."""
+    queryset = claim_rows_queryset(claims, user)
+    rows = (claim_row(claim) for claim in queryset.iterator(chunk_size=chunk_size))
+    return _lines(CLAIM_COLUMNS, rows)
+
+
+# -- units -------------------------------------------------------------------------------------
+
+
+def _unit_rows(queryset: QuerySet, chunk_size: int) -> Iterator[dict[str, Any]]:
+    """Unit rows, the ORBAT paths of each chunk in one recursive query."""
+    chunk: list[Unit] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        paths = Unit.objects.orbat_paths([unit.pk for unit in chunk])
+        for unit in chunk:
+            yield unit_row(unit, paths.get(unit.pk, unit.short_name))
+        chunk.clear()
+
+    for unit in queryset.iterator(chunk_size=chunk_size):
+        chunk.append(unit)
+        if len(chunk) >= chunk_size:
+            yield from flush()
+    yield from flush()
+
+
+def unit_rows_queryset(units: QuerySet | None = None) -> QuerySet:
+    """Units with their parent and aliases (units carry no marking)."""
+    units = Unit.objects.all() if units is None else units
+    return units.select_related("parent").prefetch_related("aliases").order_by("name", "pk")
+
+
+def unit_row(unit: Unit, orbat: str) -> dict[str, Any]:
+    """One unit as a flat row."""
+    return {
+        "id": unit.pk,
+        "uuid": unit.uuid,
+        "name": unit.name,
+        "abbreviation": unit.abbreviation,
+        "country": unit.country,
+        "echelon": unit.echelon,
+        "branch": unit.branch,
+        "parent": unit.parent.uuid if unit.parent else "",
+        "parent_name": unit.parent.name if unit.parent else "",
+        "orbat": orbat,
+        "aliases": LIST_SEPARATOR.join(sorted(alias.name for alias in unit.aliases.all())),
+        "description": unit.description,
+        "archived_at": unit.archived_at,
+    }
+
+
+def unit_csv_lines(units: QuerySet | None = None, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
+    """The units as CSV lines, streamed (header first)."""
+    return _lines(UNIT_COLUMNS, _unit_rows(unit_rows_queryset(units), chunk_size))
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+class CsvFormatError(ValueError):
+    """The CSV cannot be read as claims or units."""
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def claim_record_from_row(row: dict[str, str]) -> dict[str, Any]:
+    """A claim row as a (partial) record of the exchange document."""
+    record: dict[str, Any] = {}
+    for name in CLAIM_IMPORT_COLUMNS:
+        if name not in row:
+            continue
+        value = _uncell(row[name] or "")
+        if name == "topics":
+            record["topics"] = _split(value)
+        elif name == "place_uuids":
+            record["locations"] = _split(value)
+        elif name == "ongoing":
+            record["ongoing"] = value.strip().lower() in {"true", "1", "yes"}
+        elif name in {"occurred_start", "occurred_end"}:
+            record[name] = value or None
+        else:
+            record[name] = value
+    # A new row without a uuid gets one; give uuids to make importing it again idempotent.
+    record["uuid"] = record.get("uuid") or str(uuid.uuid4())
+    return record
+
+
+def unit_record_from_row(row: dict[str, str]) -> dict[str, Any]:
+    """A unit row as a (partial) record of the exchange document."""
+    record: dict[str, Any] = {}
+    for name in UNIT_IMPORT_COLUMNS:
+        if name not in row:
+            continue
+        value = _uncell(row[name] or "")
+        if name == "aliases":
+            record["aliases"] = _split(value)
+        elif name == "parent":
+            record["parent"] = value or None
+        else:
+            record[name] = value
+    record["uuid"] = record.get("uuid") or str(uuid.uuid4())
+    return record
+
+
+def document_from_csv(text: str) -> dict[str, Any]:
+    """A CSV of claims or units (told apart by their columns) as an exchange document."""
+    from . import FORMAT_NAME, FORMAT_VERSION
+
+    reader = csv.DictReader(io.StringIO(text))
+    columns = set(reader.fieldnames or ())
+    if {"statement", "title"} <= columns:
+        section, convert = "claims", claim_record_from_row
+    elif {"name", "echelon"} <= columns:
+        section, convert = "units", unit_record_from_row
+    else:
+        raise CsvFormatError(
+            "The CSV header names neither claims (title, statement, …) nor units "
+            "(name, echelon, …); export one with export_data --format csv to see the columns."
+        )
+    try:
+        records = [convert(row) for row in reader]
+    except csv.Error as exc:
+        raise CsvFormatError(f"Line {reader.line_num}: {exc}") from exc
+    return {"format": FORMAT_NAME, "version": FORMAT_VERSION, section: records}
