@@ -16,11 +16,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import with_reason
@@ -235,17 +236,21 @@ class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
         return actions
 
     def get_deleted_objects(self, objs, request: HttpRequest):
-        if not issubclass(self.model, ArchivableModel):
-            return super().get_deleted_objects(objs, request)
-        # Archiving deletes nothing, so nothing is protected and no related record (which the
-        # user may not be allowed to see) is listed on the confirmation page.
         objs = list(objs)
-        return (
-            [str(obj) for obj in objs],
-            {self.model._meta.verbose_name_plural: len(objs)},
-            set(),
-            [],
-        )
+        own = ([str(obj) for obj in objs], {self.model._meta.verbose_name_plural: len(objs)})
+        if issubclass(self.model, ArchivableModel):
+            # Archiving deletes nothing, so nothing is protected and no related record (which
+            # the user may not be allowed to see) is listed on the confirmation page.
+            return (*own, set(), [])
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            return to_delete, model_count, perms_needed, protected
+        # Django lists and counts every related row the delete reaches (a topic's links to
+        # claims), hidden claims' rows too: show only the records asked for, and name no
+        # protected record, which may be one the user may not see.
+        if protected:
+            protected = ["records that depend on it (restore or move them first)"]
+        return (*own, perms_needed, protected)
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         if isinstance(obj, ArchivableModel):
@@ -291,6 +296,44 @@ class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return PageChangeList
+
+    # -- history pages: only of records the user may see
+
+    def may_see_record(self, request: HttpRequest, object_id: str) -> bool:
+        """Whether ``request.user`` may see the record (archived ones: if they may restore it).
+
+        simple-history's views read historical rows directly and fall back to them when the
+        record is not in ``get_queryset``, which would show a hidden record's whole history.
+        Superusers also see the history of purged records.
+        """
+        if request.user.is_superuser:
+            return True
+        records = self.model._default_manager.all()
+        pk = unquote(object_id)
+        try:
+            if restrict_to_visible(records, request.user, self.marked_via).filter(pk=pk).exists():
+                return True
+            return (
+                issubclass(self.model, ArchivableModel)
+                and self.has_delete_permission(request)
+                and restrict_to_visible(records, request.user, self.marked_via, archived=True)
+                .filter(pk=pk)
+                .exists()
+            )
+        except (ValueError, ValidationError):
+            return False
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if not self.may_see_record(request, object_id):
+            raise Http404  # the same answer as for an id that does not exist
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ):
+        if not self.may_see_record(request, object_id):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def annotate_page(self, request: HttpRequest, objects: models.QuerySet) -> None:
         """Load data for a whole changelist page at once (default: nothing, rows stay lazy)."""
