@@ -45,9 +45,11 @@ class ChangeEntrySerializer(serializers.Serializer):
 
 
 def _plain(value: Any) -> Any:
-    """A history value as JSON: dates and decimals as strings."""
+    """A history value as JSON: dates and decimals as strings, lists (of names) as lists."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
     return str(value)
 
 
