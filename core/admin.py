@@ -3,8 +3,9 @@
 Every ``ModelAdmin`` of the project inherits ``BaseAdmin`` and every inline ``BaseTabularInline``
 or ``BaseStackedInline``, so the rules below are declared once:
 
-- what a user may not see (TLP marking) is absent from lists, change pages, inlines, dropdowns
-  and autocompletes alike;
+- what a user may not see (TLP marking) is absent from lists, change pages, inlines, dropdowns,
+  autocompletes, history pages and delete confirmations alike, and nobody may mark a record so
+  that they could no longer see it;
 - every saved ``TrackedModel`` row, the main object and each inline row, is stamped with the
   user who saved it;
 - the bookkeeping fields (UUID, created/updated at/by, plus per-model extras such as a file's
@@ -15,6 +16,7 @@ or ``BaseStackedInline``, so the rules below are declared once:
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -24,9 +26,10 @@ from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from .choices import Marking
 from .forms import with_reason
-from .models import ApiToken, ArchivableModel, JudgedModel, TrackedModel
-from .querysets import restrict_marked
+from .models import ApiToken, ArchivableModel, JudgedModel, MarkedModel, TrackedModel
+from .querysets import may_see_marking, restrict_marked
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
 RECORD_TITLE = "Record"
@@ -110,6 +113,58 @@ class JudgementReasonMixin:
         return super().get_formset(request, obj, **kwargs)
 
 
+def with_marking_check(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]:
+    """``form_class`` refusing a marking and sharing under which ``user`` could no longer see
+    the record (``may_see_marking``, the rule the API and the pages apply too)."""
+
+    class MarkingCheckedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if "marking" not in self.fields or not cleaned.get("marking"):
+                return cleaned
+            instance = self.instance
+            # Sharing lists not on this form (an inline row) keep the record's current ones.
+            groups = cleaned.get("sharing_groups")
+            if "sharing_groups" not in self.fields:
+                groups = instance.sharing_groups.all() if instance.pk else []
+            named = cleaned.get("shared_with")
+            if "shared_with" not in self.fields:
+                named = instance.shared_with.all() if instance.pk else []
+            marking = cleaned["marking"]
+            if not may_see_marking(
+                user, marking, {g.pk for g in groups or []}, {u.pk for u in named or []}
+            ):
+                self.add_error(
+                    "marking",
+                    f"You would no longer see this record if it were marked "
+                    f"{Marking(marking).label} with this sharing. Add one of your groups to the "
+                    "sharing groups (AMBER, AMBER+STRICT) or yourself to the named recipients "
+                    "(RED), or choose a wider marking.",
+                )
+            return cleaned
+
+    MarkingCheckedForm.__name__ = f"MarkingChecked{form_class.__name__}"
+    return MarkingCheckedForm
+
+
+class MarkingGuardMixin:
+    """Forms and inline rows of marked records refuse a marking that hides them from their
+    own writer."""
+
+    def _marked(self) -> bool:
+        return issubclass(self.model, MarkedModel)
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        if self._marked():
+            kwargs["form"] = with_marking_check(kwargs.get("form", self.form), request.user)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        if self._marked():
+            kwargs["form"] = with_marking_check(kwargs.get("form", self.form), request.user)
+        return super().get_formset(request, obj, **kwargs)
+
+
 class VisibilityMixin:
     """Marking visibility for a ModelAdmin or an inline: its rows and its related-field choices."""
 
@@ -145,7 +200,7 @@ class PageChangeList(ChangeList):
         self.model_admin.annotate_page(request, self.result_list)
 
 
-class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
+class BaseAdmin(MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
     """The ModelAdmin every model of the project uses (with its change history page)."""
 
     # Read-only bookkeeping shown, collapsed, under "Record"; a model adds its own (file hash).
@@ -339,13 +394,17 @@ class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
         """Load data for a whole changelist page at once (default: nothing, rows stay lazy)."""
 
 
-class BaseTabularInline(JudgementReasonMixin, VisibilityMixin, admin.TabularInline):
+class BaseTabularInline(
+    MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, admin.TabularInline
+):
     """A compact inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0
 
 
-class BaseStackedInline(JudgementReasonMixin, VisibilityMixin, admin.StackedInline):
+class BaseStackedInline(
+    MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, admin.StackedInline
+):
     """A full-form inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0
