@@ -83,7 +83,7 @@ class Row:
 
     @property
     def id(self) -> str:
-        return f"{self.method} {self.route}{self.label and ' ' + self.label}"
+        return f"{self.method} {self.route}{self.label and ' (' + self.label + ')'}"
 
 
 def pk_of(name: str) -> Callable[[World], dict[str, Any]]:
@@ -191,6 +191,24 @@ ROWS: list[Row] = [
     Row("api-docs", "GET", API_READ),
     # -- API: the domain resources
     *(row for resource in RESOURCES for row in resource_rows(*resource)),
+    # -- API: archived records are restored or purged, never edited in place (409)
+    Row(
+        "claim-detail",
+        "PATCH",
+        expect(401, 403, 403, 403, 409, 409),
+        kwargs=pk_of("archived_claim"),
+        body=lambda w: {"title": "Edited anyway"},
+        query="archived=true",
+        label="archived",
+    ),
+    Row(
+        "claim-detail",
+        "DELETE",
+        expect(401, 403, 403, 403, 409, 409),
+        kwargs=pk_of("archived_claim"),
+        query="archived=true",
+        label="archived",
+    ),
     # -- API: evidence files (uploads are multipart; editing is metadata only)
     Row("evidencefile-list", "GET", API_READ),
     Row("evidencefile-list", "POST", API_CREATE_EDITOR, body=evidence_body, format="multipart"),
