@@ -242,7 +242,7 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
     )
 
     objects = ClaimQuerySet.as_manager()
-    history = tracked_history(m2m_fields=["topics", "locations"])
+    history = tracked_history(m2m_fields=["topics", "locations", "sharing_groups", "shared_with"])
     judgement_fields = ("status", "confidence")
 
     class Meta:

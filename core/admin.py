@@ -3,8 +3,9 @@
 Every ``ModelAdmin`` of the project inherits ``BaseAdmin`` and every inline ``BaseTabularInline``
 or ``BaseStackedInline``, so the rules below are declared once:
 
-- what a user may not see (TLP marking) is absent from lists, change pages, inlines, dropdowns
-  and autocompletes alike;
+- what a user may not see (TLP marking) is absent from lists, change pages, inlines, dropdowns,
+  autocompletes, history pages and delete confirmations alike, and nobody may mark a record so
+  that they could no longer see it;
 - every saved ``TrackedModel`` row, the main object and each inline row, is stamped with the
   user who saved it;
 - the bookkeeping fields (UUID, created/updated at/by, plus per-model extras such as a file's
@@ -15,17 +16,20 @@ or ``BaseStackedInline``, so the rules below are declared once:
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from .choices import Marking
 from .forms import with_reason
-from .models import ApiToken, ArchivableModel, JudgedModel, TrackedModel
-from .querysets import restrict_marked
+from .models import ApiToken, ArchivableModel, JudgedModel, MarkedModel, TrackedModel
+from .querysets import may_see_marking, restrict_marked
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
 RECORD_TITLE = "Record"
@@ -109,6 +113,58 @@ class JudgementReasonMixin:
         return super().get_formset(request, obj, **kwargs)
 
 
+def with_marking_check(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]:
+    """``form_class`` refusing a marking and sharing under which ``user`` could no longer see
+    the record (``may_see_marking``, the rule the API and the pages apply too)."""
+
+    class MarkingCheckedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if "marking" not in self.fields or not cleaned.get("marking"):
+                return cleaned
+            instance = self.instance
+            # Sharing lists not on this form (an inline row) keep the record's current ones.
+            groups = cleaned.get("sharing_groups")
+            if "sharing_groups" not in self.fields:
+                groups = instance.sharing_groups.all() if instance.pk else []
+            named = cleaned.get("shared_with")
+            if "shared_with" not in self.fields:
+                named = instance.shared_with.all() if instance.pk else []
+            marking = cleaned["marking"]
+            if not may_see_marking(
+                user, marking, {g.pk for g in groups or []}, {u.pk for u in named or []}
+            ):
+                self.add_error(
+                    "marking",
+                    f"You would no longer see this record if it were marked "
+                    f"{Marking(marking).label} with this sharing. Add one of your groups to the "
+                    "sharing groups (AMBER, AMBER+STRICT) or yourself to the named recipients "
+                    "(RED), or choose a wider marking.",
+                )
+            return cleaned
+
+    MarkingCheckedForm.__name__ = f"MarkingChecked{form_class.__name__}"
+    return MarkingCheckedForm
+
+
+class MarkingGuardMixin:
+    """Forms and inline rows of marked records refuse a marking that hides them from their
+    own writer."""
+
+    def _marked(self) -> bool:
+        return issubclass(self.model, MarkedModel)
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        if self._marked():
+            kwargs["form"] = with_marking_check(kwargs.get("form", self.form), request.user)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        if self._marked():
+            kwargs["form"] = with_marking_check(kwargs.get("form", self.form), request.user)
+        return super().get_formset(request, obj, **kwargs)
+
+
 class VisibilityMixin:
     """Marking visibility for a ModelAdmin or an inline: its rows and its related-field choices."""
 
@@ -144,7 +200,7 @@ class PageChangeList(ChangeList):
         self.model_admin.annotate_page(request, self.result_list)
 
 
-class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
+class BaseAdmin(MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
     """The ModelAdmin every model of the project uses (with its change history page)."""
 
     # Read-only bookkeeping shown, collapsed, under "Record"; a model adds its own (file hash).
@@ -235,17 +291,21 @@ class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
         return actions
 
     def get_deleted_objects(self, objs, request: HttpRequest):
-        if not issubclass(self.model, ArchivableModel):
-            return super().get_deleted_objects(objs, request)
-        # Archiving deletes nothing, so nothing is protected and no related record (which the
-        # user may not be allowed to see) is listed on the confirmation page.
         objs = list(objs)
-        return (
-            [str(obj) for obj in objs],
-            {self.model._meta.verbose_name_plural: len(objs)},
-            set(),
-            [],
-        )
+        own = ([str(obj) for obj in objs], {self.model._meta.verbose_name_plural: len(objs)})
+        if issubclass(self.model, ArchivableModel):
+            # Archiving deletes nothing, so nothing is protected and no related record (which
+            # the user may not be allowed to see) is listed on the confirmation page.
+            return (*own, set(), [])
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            return to_delete, model_count, perms_needed, protected
+        # Django lists and counts every related row the delete reaches (a topic's links to
+        # claims), hidden claims' rows too: show only the records asked for, and name no
+        # protected record, which may be one the user may not see.
+        if protected:
+            protected = ["records that depend on it (restore or move them first)"]
+        return (*own, perms_needed, protected)
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         if isinstance(obj, ArchivableModel):
@@ -292,17 +352,59 @@ class BaseAdmin(JudgementReasonMixin, VisibilityMixin, SimpleHistoryAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs):
         return PageChangeList
 
+    # -- history pages: only of records the user may see
+
+    def may_see_record(self, request: HttpRequest, object_id: str) -> bool:
+        """Whether ``request.user`` may see the record (archived ones: if they may restore it).
+
+        simple-history's views read historical rows directly and fall back to them when the
+        record is not in ``get_queryset``, which would show a hidden record's whole history.
+        Superusers also see the history of purged records.
+        """
+        if request.user.is_superuser:
+            return True
+        records = self.model._default_manager.all()
+        pk = unquote(object_id)
+        try:
+            if restrict_to_visible(records, request.user, self.marked_via).filter(pk=pk).exists():
+                return True
+            return (
+                issubclass(self.model, ArchivableModel)
+                and self.has_delete_permission(request)
+                and restrict_to_visible(records, request.user, self.marked_via, archived=True)
+                .filter(pk=pk)
+                .exists()
+            )
+        except (ValueError, ValidationError):
+            return False
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if not self.may_see_record(request, object_id):
+            raise Http404  # the same answer as for an id that does not exist
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ):
+        if not self.may_see_record(request, object_id):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def annotate_page(self, request: HttpRequest, objects: models.QuerySet) -> None:
         """Load data for a whole changelist page at once (default: nothing, rows stay lazy)."""
 
 
-class BaseTabularInline(JudgementReasonMixin, VisibilityMixin, admin.TabularInline):
+class BaseTabularInline(
+    MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, admin.TabularInline
+):
     """A compact inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0
 
 
-class BaseStackedInline(JudgementReasonMixin, VisibilityMixin, admin.StackedInline):
+class BaseStackedInline(
+    MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, admin.StackedInline
+):
     """A full-form inline; rows are stamped by ``BaseAdmin.save_formset``."""
 
     extra = 0

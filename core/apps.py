@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -14,3 +15,11 @@ class CoreConfig(AppConfig):
 
         # Models added by later migrations get their permissions into the roles too.
         post_migrate.connect(sync_roles, sender=self)
+
+
+class ClaimtraceAdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` with the site of ``core.sites`` (roles may enter it)."""
+
+    # Not the default config of ``core``: settings name it in place of django.contrib.admin.
+    default = False
+    default_site = "core.sites.ClaimtraceAdminSite"

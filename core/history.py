@@ -16,6 +16,7 @@ from django.db import models
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+from simple_history.utils import get_m2m_reverse_field_name
 
 
 def _default_entry_path() -> str:
@@ -115,14 +116,45 @@ class ChangeEntry:
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+class NameList(list):
+    """The names a many-to-many field held: a list in the API, "a, b" on a page."""
+
+    def __str__(self) -> str:
+        return ", ".join(str(name) for name in self) or "(none)"
+
+
+def tracked_m2m_values(history_model, history_ids: list[int]) -> dict[str, dict[int, NameList]]:
+    """For each many-to-many field a model's history tracks (``m2m_fields``: topics, places,
+    sharing groups, named recipients), the sorted labels each history row recorded.
+
+    One query per field for all rows; a row that recorded none has an empty list.
+    """
+    values: dict[str, dict[int, NameList]] = {}
+    for m2m_field in getattr(history_model, "_history_m2m_fields", ()):
+        m2m_model = getattr(history_model, m2m_field.name).model
+        target = get_m2m_reverse_field_name(m2m_field)
+        by_row: dict[int, list] = {pk: [] for pk in history_ids}
+        links = m2m_model.objects.filter(history_id__in=history_ids).select_related(target)
+        for link in links:
+            # The target may have been deleted since (the history keeps no constraint on it).
+            linked = getattr(link, target)
+            by_row[link.history_id].append(str(linked) if linked is not None else "(deleted)")
+        values[m2m_field.name] = {pk: NameList(sorted(labels)) for pk, labels in by_row.items()}
+    return values
+
+
 def change_log(record: models.Model) -> list[ChangeEntry]:
-    """The history of ``record``, newest first, with field-level before/after (one query)."""
+    """The history of ``record``, newest first, with field-level before/after (one query, and
+    one per tracked many-to-many field, whose before/after are lists of names)."""
     fields = [
         (model_field.name, model_field.attname)
         for model_field in record._meta.concrete_fields
         if model_field.attname not in UNREPORTED_FIELDS
     ]
-    rows = record.history.select_related("history_user").order_by("history_date", "history_id")
+    rows = list(
+        record.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    m2m = tracked_m2m_values(record.history.model, [row.history_id for row in rows])
     entries: list[ChangeEntry] = []
     previous = None
     for row in rows:
@@ -132,6 +164,11 @@ def change_log(record: models.Model) -> list[ChangeEntry]:
                 FieldChange(name, getattr(previous, attname), getattr(row, attname))
                 for name, attname in fields
                 if getattr(previous, attname) != getattr(row, attname)
+            ]
+            changes += [
+                FieldChange(name, lists[previous.history_id], lists[row.history_id])
+                for name, lists in m2m.items()
+                if lists[previous.history_id] != lists[row.history_id]
             ]
         entries.append(
             ChangeEntry(
@@ -148,3 +185,35 @@ def change_log(record: models.Model) -> list[ChangeEntry]:
         previous = row
     entries.reverse()
     return entries
+
+
+def backfill_m2m_history(apps, app_label: str, model_name: str, fields: dict[str, str]) -> None:
+    """Record the current links of newly tracked many-to-many ``fields`` (field name: the
+    through table's column of the linked record) on every existing history row of each record.
+
+    For a migration that starts tracking a field: what it held before is unknown, so each row
+    gets the current links and the first real change shows the true before/after, instead of
+    a change from an empty list that never happened.
+    """
+    model = apps.get_model(app_label, model_name)
+    historical = apps.get_model(app_label, f"Historical{model_name}")
+    own = model._meta.model_name
+    history_rows: dict[int, list[int]] = {}
+    for record_id, history_id in historical.objects.values_list("id", "history_id"):
+        history_rows.setdefault(record_id, []).append(history_id)
+    for name, column in fields.items():
+        m2m_history = apps.get_model(app_label, f"Historical{model_name}_{name}")
+        through = model._meta.get_field(name).remote_field.through
+        links = through.objects.values_list("pk", f"{own}_id", f"{column}_id")
+        m2m_history.objects.bulk_create(
+            [
+                m2m_history(
+                    id=link_id,
+                    history_id=history_id,
+                    **{f"{own}_id": record_id, f"{column}_id": to},
+                )
+                for link_id, record_id, to in links.iterator()
+                for history_id in history_rows.get(record_id, [])
+            ],
+            batch_size=1000,
+        )

@@ -65,3 +65,22 @@ def sync_roles(apps=global_apps, **_kwargs) -> None:
             if (permission.content_type.app_label, permission.codename) in wanted
         ]
         group.permissions.set(permissions)
+
+
+# Roles that work in the Django admin (besides staff accounts and superusers).
+ADMIN_SITE_ROLES = frozenset({EDITOR, ADMIN})
+
+
+def may_use_admin(user) -> bool:
+    """Whether ``user`` may enter the Django admin: staff, or the editor or admin role.
+
+    Derived from the roles at each request instead of copied into ``is_staff``, so taking a
+    role away closes the admin at once and there is no flag to fall out of step. What they
+    may do there is still decided by the role's model permissions and the markings.
+    """
+    # Imported here: core.querysets builds on this module's role names.
+    from .querysets import role_names
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or bool(role_names(user) & ADMIN_SITE_ROLES)

@@ -192,7 +192,7 @@ class Publication(ArchivableModel, TrackedModel, MarkedModel):
     )
 
     objects = PublicationQuerySet.as_manager()
-    history = tracked_history()
+    history = tracked_history(m2m_fields=["sharing_groups", "shared_with"])
 
     class Meta:
         ordering = ["-published_on", "title"]

@@ -13,7 +13,8 @@ _DESCRIPTIONS = {
     "401": "Not logged in: send a session cookie or `Authorization: Token <key>`.",
     "403": "Logged in without the role this needs.",
     "404": "No such record, or one you may not see.",
-    "409": "Conflict: the record has dependents, or changed since you read it.",
+    "409": "Conflict: the record has dependents, is archived (restore it first), or changed "
+    "since you read it.",
     "412": "If-Match did not match the record's current ETag.",
     "413": "The request body is too large.",
     "429": "Too many requests: wait for Retry-After seconds.",

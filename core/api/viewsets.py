@@ -24,6 +24,14 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "stale"
 
 
+class ArchivedRecordConflict(exceptions.APIException):
+    """409: the record is archived; it is changed only after it is restored."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This record is archived. Restore it first, then change it."
+    default_code = "archived"
+
+
 class ChangeSerializer(serializers.Serializer):
     """One field's value before and after."""
 
@@ -45,9 +53,11 @@ class ChangeEntrySerializer(serializers.Serializer):
 
 
 def _plain(value: Any) -> Any:
-    """A history value as JSON: dates and decimals as strings."""
+    """A history value as JSON: dates and decimals as strings, lists (of names) as lists."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
     return str(value)
 
 
@@ -202,6 +212,33 @@ class DomainViewSet(viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
         self._etag_instance = serializer.instance
         self._prepared.update(self.prepare_page([serializer.instance]))
+
+    def update(self, request, *args, **kwargs):
+        if self.wants_archived():
+            # An archived record is evidence of what was withdrawn: it is read, restored or
+            # purged, never edited in place. 404 first for an id that is no archived record.
+            instance = self.get_object()
+            raise ArchivedRecordConflict(
+                {
+                    "detail": "This record is archived and cannot be changed. Restore it first "
+                    f"(POST {request.path.rstrip('/')}/restore/ without ?archived), then "
+                    "change it.",
+                    "id": instance.pk,
+                }
+            )
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        if self.wants_archived() and not self.wants_purge():
+            instance = self.get_object()
+            raise ArchivedRecordConflict(
+                {
+                    "detail": "This record is already archived. Restore it (POST …/restore/) "
+                    "or, as a superuser, purge it (?purge=true).",
+                    "id": instance.pk,
+                }
+            )
+        return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer) -> None:
         with transaction.atomic():
