@@ -12,6 +12,7 @@ it needs no row). Writes send a valid body, so a 2xx proves the persona may writ
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -23,6 +24,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from claims.exchange.document import export_document
+from claims.ingest.draft import build_draft
 from core.models import ApiToken
 from core.roles import ADMIN, ANALYST, EDITOR, VIEWER
 from sources.services import store_evidence
@@ -125,6 +128,30 @@ def unit_body(w) -> dict[str, Any]:
 def evidence_body(w) -> dict[str, Any]:
     upload = SimpleUploadedFile("photo.png", PNG + b"new", content_type="image/png")
     return {"publication": w.publication.pk, "file": upload, "sensitivity": "none"}
+
+
+REPORT = "Russian forces attacked near Pokrovsk on February 20.[1]"
+
+
+def ingest_body(w) -> dict[str, Any]:
+    return {"text": REPORT, "date": "2025-02-20"}
+
+
+def ingest_accept_body(w) -> dict[str, Any]:
+    # A draft that proposes no new unit or publication, so analysts may accept it too.
+    draft = build_draft(REPORT, dt.date(2025, 2, 20))
+    assert not draft["units"]
+    return {"draft": draft, "publication": w.publication.pk}
+
+
+def import_body(w) -> dict[str, Any]:
+    # The test's own claim exported again: a valid document whose records are all unchanged.
+    w.claim  # noqa: B018 (built on first use)
+    return export_document()
+
+
+def ingest_page_body(w) -> dict[str, Any]:
+    return {"text": REPORT, "date": "2025-02-20", "publication": w.publication.pk}
 
 
 def claim_page_body(w) -> dict[str, Any]:
@@ -236,6 +263,20 @@ ROWS: list[Row] = [
     Row("token-list", "GET", API_READ),
     Row("token-list", "POST", expect(401, 201, 201, 201, 201, 201), body=lambda w: {"name": "n"}),
     Row("token-detail", "DELETE", expect(401, 204, 204, 204, 204, 204), kwargs=pk_of("token")),
+    # -- API: exports of the filtered claim set (what the persona may see), imports, ingestion
+    Row("api-export-stix", "GET", API_READ),
+    Row("api-export-claimreview", "GET", API_READ),
+    Row("api-export-geojson", "GET", API_READ),
+    Row("api-export-data", "GET", API_READ),
+    Row("api-export-csv", "GET", API_READ),
+    Row("api-import", "POST", expect(401, 403, 403, 403, 200, 200), body=import_body),
+    Row("api-ingest", "POST", expect(401, 403, 403, 200, 200, 200), body=ingest_body),
+    Row(
+        "api-ingest-accept",
+        "POST",
+        expect(401, 403, 403, 201, 201, 201),
+        body=ingest_accept_body,
+    ),
     # -- pages: reading
     Row("dashboard", "GET", PAGE_READ),
     Row("claims:list", "GET", PAGE_READ),
@@ -246,6 +287,26 @@ ROWS: list[Row] = [
     Row("sources:detail", "GET", PAGE_READ, kwargs=pk_of("source")),
     Row("sources:publication", "GET", PAGE_READ, kwargs=pk_of("publication")),
     Row("units:detail", "GET", PAGE_READ, kwargs=pk_of("unit")),
+    Row("claims:export-csv", "GET", PAGE_READ),
+    # -- pages: ingesting a report (roles that add claims); the review page answers the POST
+    Row("claims:ingest", "GET", expect(302, 403, 403, 200, 200, 200)),
+    Row(
+        "claims:ingest",
+        "POST",
+        expect(302, 403, 403, 200, 200, 200),
+        body=ingest_page_body,
+        format="multipart",
+    ),
+    # Without the signed draft of the review page, a role that may ingest is asked to start
+    # again (400); the others never reach it.
+    Row(
+        "claims:ingest-accept",
+        "POST",
+        expect(302, 403, 403, 400, 400, 400),
+        body=lambda w: {"token": "forged"},
+        format="multipart",
+    ),
+    Row("claims:ingest-done", "GET", expect(302, 403, 403, 200, 200, 200)),
     # -- pages: writing (a saved claim redirects to its page)
     Row("claims:create", "GET", expect(302, 403, 403, 200, 200, 200)),
     Row(

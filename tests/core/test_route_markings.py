@@ -341,6 +341,8 @@ VOLATILE = [
     (re.compile(r"\d{1,2}(:\d{2})? [ap]\.m\."), "<time>"),
     (re.compile(r'("version": ?)\d+'), r"\1<n>"),
     (re.compile(r'(name="version" value=")\d+'), r"\1<n>"),
+    # A STIX bundle gets a new id on every export (its objects' ids are stable).
+    (re.compile(r"bundle--[0-9a-f-]{36}"), "bundle--<id>"),
 ]
 
 
