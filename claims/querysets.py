@@ -91,7 +91,7 @@ class ClaimQuerySet(MarkedQuerySet):
             search_vector=_search_query(text)
         )
 
-    def by_relevance(self, text: str, ranked: int = RANKED_MATCHES):
+    def by_relevance(self, text: str, ranked: int | None = None):
         """Order matches of ``text`` by relevance (``search_rank``), then newest first.
 
         Only the ``ranked`` newest matches of this queryset (its filters included) get a rank;
@@ -104,6 +104,7 @@ class ClaimQuerySet(MarkedQuerySet):
         """
         if not is_postgresql():
             return self.order_by(*NEWEST_FIRST)
+        ranked = ranked or RANKED_MATCHES
         recent = self.order_by(*NEWEST_FIRST).values("pk")[:ranked]
         rank = Case(
             When(pk__in=recent, then=SearchRank(StoredSearchVector(), _search_query(text))),

@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -49,15 +49,40 @@ class CappedCountPaginator(Paginator):
         self.count_is_estimate = True
         return max(limit + 1, estimated_count(queryset))
 
+    def validate_number(self, number) -> int:
+        self.count  # noqa: B018 - counting first tells whether the count is an estimate
+        if not self.count_is_estimate:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        # The estimate may be low: a page past it is read, not assumed empty.
+        return number
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
+        if not self.count_is_estimate and top + self.orphans >= self.count:
             top = self.count
         page_slice = getattr(self.object_list, "page_slice", None)
         rows = page_slice(bottom, top) if page_slice else self.object_list[bottom:top]
         return self._get_page(rows, number, self)
+
+    def _get_page(self, *args, **kwargs) -> Page:
+        return CappedCountPage(*args, **kwargs)
+
+
+class CappedCountPage(Page):
+    """A page that knows a next one exists when it is full and the count is only estimated."""
+
+    def has_next(self) -> bool:
+        if self.paginator.count_is_estimate:
+            return len(self.object_list) == self.paginator.per_page
+        return super().has_next()
 
 
 class StandardPagination(PageNumberPagination):

@@ -193,6 +193,18 @@ def test_claim_filters_through_links_use_the_link_indexes(viewer, orbat):
     citation = CitationFactory(claim=claim)
     place = LocationFactory(name="Robotyne")
     claim.locations.add(place)
+    # Other claims linked to another topic and another place, so that reading the links of
+    # one topic or place by its index is the cheap way (as it is with real data).
+    fillers = list(Claim.objects.exclude(pk=claim.pk))
+    other_topic, other_place = TopicFactory(), LocationFactory(name="Elsewhere")
+    Claim.topics.through.objects.bulk_create(
+        Claim.topics.through(claim=filler, topic=other_topic) for filler in fillers
+    )
+    Claim.locations.through.objects.bulk_create(
+        Claim.locations.through(claim=filler, location=other_place) for filler in fillers
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     through_topic = fk_index(Claim.topics.through, "topic_id")
     assert through_topic in plan(claims(viewer, topic=topic.slug))
     assert "citation_pub_claim_idx" in plan(claims(viewer, publication=citation.publication_id))
