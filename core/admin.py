@@ -351,6 +351,12 @@ class BaseAdmin(MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, Simple
             return
         self.message_user(request, f"Purged {count} row(s) for good.", messages.SUCCESS)
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # An archived record is shown read-only: restore it first (the API answers 409).
+        if obj is not None and getattr(obj, "archived_at", None) is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_changelist(self, request: HttpRequest, **kwargs):
         return PageChangeList
 

@@ -339,8 +339,6 @@ VOLATILE = [
         "<when>",
     ),
     (re.compile(r"\d{1,2}(:\d{2})? [ap]\.m\."), "<time>"),
-    (re.compile(r'("version": ?)\d+'), r"\1<n>"),
-    (re.compile(r'(name="version" value=")\d+'), r"\1<n>"),
 ]
 
 
