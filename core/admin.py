@@ -20,6 +20,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
@@ -349,6 +351,12 @@ class BaseAdmin(MarkingGuardMixin, JudgementReasonMixin, VisibilityMixin, Simple
             return
         self.message_user(request, f"Purged {count} row(s) for good.", messages.SUCCESS)
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # An archived record is shown read-only: restore it first (the API answers 409).
+        if obj is not None and getattr(obj, "archived_at", None) is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_changelist(self, request: HttpRequest, **kwargs):
         return PageChangeList
 
@@ -424,3 +432,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RoleUserAdmin(UserAdmin):
+    """Accounts and their roles, managed by the ``admin`` role.
+
+    Only a superuser makes superusers, grants permissions outside the roles, or changes a
+    superuser's account (its password included): otherwise the admin role could make itself
+    a superuser and read every TLP:RED record.
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ("is_superuser", "user_permissions")
+        return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

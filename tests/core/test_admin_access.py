@@ -83,3 +83,67 @@ def test_inactive_users_never_enter(editor):
     editor.is_active = False
 
     assert not may_use_admin(editor)
+
+
+def test_the_admin_role_cannot_make_itself_a_superuser(client, admin_user):
+    """GIVEN the admin role (it manages accounts) WHEN it posts its own account with
+    "superuser status" ticked THEN the field is read-only and it stays an ordinary user."""
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[admin_user.pk])
+    page = client.get(url)
+    assert "is_superuser" not in page.context["adminform"].form.fields
+
+    client.post(
+        url,
+        {
+            "username": admin_user.username,
+            "is_active": "on",
+            "is_superuser": "on",
+            "groups": [str(g.pk) for g in admin_user.groups.all()],
+            "date_joined_0": "2025-02-20",
+            "date_joined_1": "10:00:00",
+        },
+    )
+
+    admin_user.refresh_from_db()
+    assert not admin_user.is_superuser
+
+
+def test_the_admin_role_cannot_take_over_a_superuser(client, admin_user, superuser):
+    """Setting a superuser's password would be the same as becoming one."""
+    client.force_login(admin_user)
+
+    password = client.post(
+        reverse("admin:auth_user_password_change", args=[superuser.pk]),
+        {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"},
+    )
+    change = client.post(
+        reverse("admin:auth_user_change", args=[superuser.pk]), {"username": "mine"}
+    )
+
+    assert password.status_code == 403
+    assert change.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.username == "root"
+    assert superuser.check_password("correct horse battery staple")
+
+
+def test_the_admin_role_still_assigns_roles(client, admin_user, viewer):
+    """Managing accounts stays the admin role's job: it may add a user to a role."""
+    client.force_login(admin_user)
+    editors = Group.objects.get(name=EDITOR)
+    url = reverse("admin:auth_user_change", args=[viewer.pk])
+
+    response = client.post(
+        url,
+        {
+            "username": viewer.username,
+            "is_active": "on",
+            "groups": [str(editors.pk)],
+            "date_joined_0": "2025-02-20",
+            "date_joined_1": "10:00:00",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(viewer.groups.all()) == [editors]

@@ -79,3 +79,20 @@ def test_a_viewer_still_gets_403_not_409(viewer_api, archived_claim):
     response = viewer_api.patch(f"/api/claims/{archived_claim.pk}/?archived=true", {})
 
     assert response.status_code == 403
+
+
+def test_the_admin_shows_an_archived_claim_read_only(client, editor, archived_claim):
+    """GIVEN an archived claim opened in the admin's archive WHEN an editor posts a change
+    THEN it is refused (403) and the page offers no save: restore it first."""
+    client.force_login(editor)
+    url = f"/admin/claims/claim/{archived_claim.pk}/change/?archived=yes"
+
+    page = client.get(url)
+    response = client.post(url, {"title": "Edited anyway"})
+
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert 'name="_save"' not in page.content.decode()
+    assert response.status_code == 403
+    archived_claim.refresh_from_db()
+    assert archived_claim.title == "Withdrawn claim"
