@@ -154,6 +154,8 @@ def test_reimport_changes_nothing_and_adds_no_history(full_demo):
     document = export_document()
     history = history_rows()
     stamps = dict(Claim.objects.values_list("pk", "updated_at"))
+    models = (Claim, Citation, UnitInvolvement, ClaimRelation, Quantity, Publication, Unit)
+    rows = [model.objects.count() for model in models]
 
     report = import_document(document, name="again.json")
 
@@ -162,6 +164,7 @@ def test_reimport_changes_nothing_and_adds_no_history(full_demo):
     assert report.counts["claims"].unchanged == len(document["claims"])
     assert report.counts["citations"].unchanged == Citation.objects.count()
     assert history_rows() == history
+    assert [model.objects.count() for model in models] == rows
     assert dict(Claim.objects.values_list("pk", "updated_at")) == stamps
 
 
