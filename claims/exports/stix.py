@@ -346,6 +346,8 @@ class _Emitter:
         self.organisation = organisation_identity()
         self.created_by = self.organisation["id"]
         self.emitted: set[str] = set()
+        # Sources whose affiliation relationship was written (or whose body is hidden).
+        self.affiliated: set[int] = set()
 
     def _once(self, obj_id: str) -> bool:
         if obj_id in self.emitted:
@@ -365,23 +367,23 @@ class _Emitter:
                 units[involvement.unit_id] = involvement.unit
                 if involvement.attributed_by_id:
                     sources[involvement.attributed_by_id] = involvement.attributed_by
-        new_sources = [
+        # People whose affiliation is not in the bundle yet (also those that first came in as
+        # someone's body), and the bodies they speak for in one query for the batch.
+        speakers = [
             source
             for source in sources.values()
-            if stix_id("identity", source.uuid) not in self.emitted
+            if source.affiliation_id and source.pk not in self.affiliated
         ]
-        # The bodies people speak for, in one query for the batch (not one per person).
-        body_ids = {source.affiliation_id for source in new_sources if source.affiliation_id}
+        body_ids = {source.affiliation_id for source in speakers}
         bodies = Source.objects.visible_to(self.user).in_bulk(body_ids) if body_ids else {}
-        for source in [*bodies.values(), *new_sources]:
+        for source in [*bodies.values(), *sources.values()]:
             if self._once(stix_id("identity", source.uuid)):
                 objects.append(source_identity(source, self.created_by))
-        for source in new_sources:
+        for source in speakers:
+            self.affiliated.add(source.pk)
             body = bodies.get(source.affiliation_id)
             if body is not None:
-                relation = affiliation_relationship(source, body, self.created_by)
-                if self._once(relation["id"]):
-                    objects.append(relation)
+                objects.append(affiliation_relationship(source, body, self.created_by))
         new_units = [u for u in units.values() if stix_id("identity", u.uuid) not in self.emitted]
         # ORBAT paths of the batch's new units in one recursive query.
         paths = Unit.objects.orbat_paths(sorted(u.pk for u in new_units)) if new_units else {}

@@ -683,3 +683,28 @@ def test_memory_does_not_grow_with_the_number_of_claims(url, monkeypatch, viewer
     many = _peak_memory(client, url)
     assert Claim.objects.count() == 60
     assert many < few * 1.5, (few, many)
+
+
+def test_a_body_first_seen_as_someones_affiliation_keeps_its_own(monkeypatch, viewer_api):
+    """GIVEN batches of one claim: the first cites a GUR officer, the second cites GUR itself,
+    which speaks for the Ministry of Defence WHEN exported to STIX THEN both affiliations are
+    relationships, each written once."""
+    monkeypatch.setattr("claims.exports.BATCH_SIZE", 1)
+    ministry = SourceFactory(name="Ministry of Defence", kind=Source.Kind.GOVERNMENT)
+    gur = SourceFactory(name="GUR", kind=Source.Kind.INTELLIGENCE, affiliation=ministry)
+    officer = SourceFactory(name="Officer", kind=Source.Kind.PERSON, affiliation=gur)
+    for source in (officer, gur, officer):
+        CitationFactory(publication=PublicationFactory(source=source))
+
+    bundle = export(viewer_api, STIX)
+
+    assert_valid_stix(bundle)
+    affiliations = [
+        (obj["source_ref"], obj["target_ref"])
+        for obj in bundle["objects"]
+        if obj.get("x_claimtrace_relation") == "affiliation"
+    ]
+    identity = {s.pk: stix_module.stix_id("identity", s.uuid) for s in (ministry, gur, officer)}
+    assert sorted(affiliations) == sorted(
+        [(identity[officer.pk], identity[gur.pk]), (identity[gur.pk], identity[ministry.pk])]
+    )
