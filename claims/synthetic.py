@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -421,8 +420,18 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _uuid(rng: random.Random) -> str:
+    """A random (version 4) UUID from ``rng``, as the text COPY sends (cheaper than uuid.UUID)."""
+    return "%032x" % (rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET)
+
+
+def _randint(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint`` without its argument checks: it runs millions of times."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 def _day(offset: int) -> dt.date:
@@ -499,6 +508,20 @@ def _in_session(function: Callable, *args) -> None:
     function(*args)
 
 
+def _suggested(lines: int, disputes: int) -> str:
+    """The suggested status, as ``claims.services.summarise`` decides it."""
+    if disputes:
+        return SuggestedStatus.DISPUTED
+    if not lines:
+        return SuggestedStatus.NO_EVIDENCE
+    return SuggestedStatus.SINGLE_SOURCE if lines == 1 else SuggestedStatus.CORROBORATED
+
+
+def _close_connection() -> None:
+    """Close the calling thread's own connection (the writer thread's, when it is done)."""
+    connection.close()
+
+
 def _drop_secondary(models_: list[type[models.Model]]) -> list[str]:
     """Drop the foreign keys, unique constraints and plain indexes of these tables (primary
     keys stay); returns the statements that create them again, in a valid order."""
@@ -568,7 +591,8 @@ class _Publications:
     public: bytearray  # 1 when CLEAR or GREEN (counted in the stored fields)
     cited: array  # index of the publication it references, or -1
     echo: bytearray  # 1 when that reference makes this one an echo of it
-    speakers: dict[int, tuple[int, ...]]  # interviews: the people interviewed (source indexes)
+    root: array  # affiliation root (source index) of whoever speaks: the source, or the
+    # one person interviewed (claims.services rule 3)
 
 
 class Generator:
@@ -649,7 +673,7 @@ class Generator:
     def _place_name(self, taken: set[str]) -> str:
         rng = self.rng
         for attempt in range(20):
-            stem = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 2)))
+            stem = "".join(rng.choice(SYLLABLES) for _ in range(_randint(rng, 1, 2)))
             prefix, rest = rng.choice(PLACE_PREFIXES), f"{stem}{rng.choice(PLACE_SUFFIXES)}"
             # "Velyka Dubivka", but "Novodubivka": a prefix with a space starts a second word.
             name = prefix + (rest.capitalize() if not prefix or prefix.endswith(" ") else rest)
@@ -927,14 +951,15 @@ class Generator:
     # -- publications, their people and the citation graph between them
 
     def _words(self, count: int) -> str:
-        rng = self.rng
-        words = rng.choices(self.vocabulary, cum_weights=self.vocabulary_cum, k=count)
-        return " ".join(words)
+        """``count`` words, frequent ones more often: a slice of a pool drawn once (Zipf)."""
+        start = int(self.rng.random() * (len(self.word_pool) - count))
+        return " ".join(self.word_pool[start : start + count])
 
     def _publications(self) -> None:
         rng, total = self.rng, self.plan.publications
         self.vocabulary = COMMON + UNCOMMON
         self.vocabulary_cum = _cumulative(_zipf_weights(len(self.vocabulary), 0.9))
+        self.word_pool = rng.choices(self.vocabulary, cum_weights=self.vocabulary_cum, k=200_000)
         first = _max_id(Publication) + 1
         kind_pick = Picker(PUBLICATION_KINDS)
         language_pick = Picker(LANGUAGES)
@@ -948,7 +973,7 @@ class Generator:
             public=bytearray(total),
             cited=array("i", [-1]) * total,
             echo=bytearray(total),
-            speakers={},
+            root=array("i", [0]) * total,
         )
         people: list[tuple] = []
         references: list[tuple] = []
@@ -966,6 +991,7 @@ class Generator:
                 else:
                     source = bisect_left(self.org_pick_cum, rng.random() * self.org_pick_cum[-1])
                 pubs.source[index] = source
+                pubs.root[index] = self.root[source]
                 marking = marking_pick(rng)
                 pubs.public[index] = marking in (Marking.CLEAR, Marking.GREEN)
                 if marking in (Marking.AMBER, Marking.AMBER_STRICT):
@@ -974,7 +1000,7 @@ class Generator:
                     named.append((pk, self.recipient))
                 if kind == Publication.Kind.INTERVIEW:
                     person = rng.choice(self.people)
-                    pubs.speakers[index] = (person,)
+                    pubs.root[index] = self.root[person]
                     people.append((pk, self.source_first + person, "interviewed"))
                 elif rng.random() < 0.15:
                     person = rng.choice(self.people)
@@ -986,10 +1012,10 @@ class Generator:
                     pubs.cited[index] = target
                     echo = reference in ECHO_KINDS or (
                         reference == PublicationReference.Kind.CONFIRMS
-                        and self._roots(pubs, index) & self._roots(pubs, target)
+                        and pubs.root[index] == pubs.root[target]
                     )
                     pubs.echo[index] = bool(echo)
-                    references.append((pk, first + target, reference, f"[{rng.randint(1, 40)}]"))
+                    references.append((pk, first + target, reference, f"[{_randint(rng, 1, 40)}]"))
                 day = _day(pubs.days[index])
                 precision = "day" if rng.random() < 0.92 else "month"
                 day = period_start(day, precision)
@@ -1004,7 +1030,7 @@ class Generator:
                     precision,
                     f"https://news.{DOMAINS[index % 3]}/{day:%Y/%m}/{pk}",
                     language_pick(rng),
-                    self._words(rng.randint(8, 20)),
+                    self._words(_randint(rng, 8, 20)),
                     marking,
                     _uuid(rng),
                     1,
@@ -1067,11 +1093,6 @@ class Generator:
             Table(named_through, ["publication_id", "user_id"]).write(named),
         )
         self.progress("publications", written, total)
-
-    def _roots(self, pubs: _Publications, index: int) -> set[int]:
-        """Affiliation roots of whoever speaks in publication ``index`` (claims.services rule 3)."""
-        speakers = pubs.speakers.get(index) or (pubs.source[index],)
-        return {self.root[speaker] for speaker in speakers}
 
     # -- claims and everything hanging off them, chunk by chunk
 
@@ -1195,7 +1216,7 @@ class Generator:
                 if pending is not None:
                     pending.result()
                 if pipelined:
-                    writer.submit(connection.close).result()
+                    writer.submit(_close_connection).result()
         finally:
             if saved:
                 self.progress("indexes", 0, len(saved))
@@ -1242,10 +1263,10 @@ class Generator:
                 end = None if ongoing else period_end(start, precision)
                 if end and rng.random() < 0.08:
                     end = period_end(
-                        min(LAST_DAY, end + dt.timedelta(days=rng.randint(1, 90))), precision
+                        min(LAST_DAY, end + dt.timedelta(days=_randint(rng, 1, 90))), precision
                     )
-            created = _stamp(day, rng, rng.randint(0, 20))
-            updated = created + dt.timedelta(hours=rng.randint(0, 2000))
+            created = _stamp(day, rng, _randint(rng, 0, 20))
+            updated = created + dt.timedelta(hours=_randint(rng, 0, 2000))
             if updated.date() > LAST_DAY:
                 updated = created
             marking = marking_pick(rng)
@@ -1281,14 +1302,15 @@ class Generator:
             place_name = self.place_names[place]
             unit_name = self.unit_names[involved[0]] if involved else rng.choice(ACTORS)
             title = f"{_sentence_case(rng.choice(ACTORS))} {rng.choice(VERBS)} {place_name}"
+            words = self._words(_randint(rng, 6, 14))
             statement = (
-                f"{unit_name} {rng.choice(VERBS)} {place_name}, {self._words(rng.randint(6, 14))}. "
+                f"{unit_name} {rng.choice(VERBS)} {place_name}, {words}. "
                 f"{_sentence_case(rng.choice(ACTORS))} {rng.choice(VERBS)} {rng.choice(OBJECTS)}; "
-                f"{self._words(rng.randint(8, 22))}."
+                f"{self._words(_randint(rng, 8, 22))}."
             )
             if kind == Claim.Kind.STATISTIC:
-                low = rng.randint(1, 500)
-                high = low + rng.randint(0, 50) if rng.random() < 0.3 else None
+                low = _randint(rng, 1, 500)
+                high = low + _randint(rng, 0, 50) if rng.random() < 0.3 else None
                 out["quantities"].append(
                     (
                         pk,
@@ -1305,7 +1327,7 @@ class Generator:
                 out["claim relations"].append(
                     (
                         pk,
-                        pk - rng.randint(1, min(500, pk - first)),
+                        pk - _randint(rng, 1, min(500, pk - first)),
                         relation,
                         "",
                         _uuid(rng),
@@ -1332,20 +1354,20 @@ class Generator:
                     elif stance == Citation.Stance.DISPUTES:
                         disputes += 1
                 timestamp = (
-                    dt.timedelta(seconds=rng.randint(0, 3600)) if rng.random() < 0.05 else None
+                    dt.timedelta(seconds=_randint(rng, 0, 3600)) if rng.random() < 0.05 else None
                 )
                 out["citations"].append(
                     (
                         pk,
                         pubs.first_id + index,
                         stance,
-                        self._words(rng.randint(10, 25)),
+                        self._words(_randint(rng, 10, 25)),
                         "en",
                         "",
-                        str(rng.randint(1, 30)) if rng.random() < 0.2 else "",
-                        rng.randint(1, 40) if rng.random() < 0.5 else None,
+                        str(_randint(rng, 1, 30)) if rng.random() < 0.2 else "",
+                        _randint(rng, 1, 40) if rng.random() < 0.5 else None,
                         timestamp,
-                        str(rng.randint(1, 40)) if rng.random() < 0.3 else "",
+                        str(_randint(rng, 1, 40)) if rng.random() < 0.3 else "",
                         credibility,
                         Sensitivity.GRAPHIC_VIOLENCE if rng.random() < 0.03 else Sensitivity.NONE,
                         "",
@@ -1401,6 +1423,10 @@ class Generator:
         cited = sorted(supports)
         grades = [f"{self.source_reliability[pubs.source[i]]}{supports[i]}" for i in cited]
         best = min(grades, default="")
+        if len(cited) < 2:
+            # Nothing to group: one line per supporting publication (most claims).
+            lines = len(cited)
+            return best, lines, _suggested(lines, disputes)
         reach = {i: set(self._reach(i)) for i in cited}
         bases = [i for i in cited if not any(o in reach[i] for o in cited if o != i)]
         parent = {i: i for i in bases}
@@ -1415,18 +1441,10 @@ class Generator:
                 if find(first) == find(second):
                     continue
                 shared = (reach[first] & reach[second]) - {first, second}
-                if shared or self._roots(pubs, first) & self._roots(pubs, second):
+                if shared or pubs.root[first] == pubs.root[second]:
                     parent[max(find(first), find(second))] = min(find(first), find(second))
         lines = len({find(i) for i in bases})
-        if disputes:
-            suggested = SuggestedStatus.DISPUTED
-        elif not lines:
-            suggested = SuggestedStatus.NO_EVIDENCE
-        elif lines == 1:
-            suggested = SuggestedStatus.SINGLE_SOURCE
-        else:
-            suggested = SuggestedStatus.CORROBORATED
-        return best, lines, suggested
+        return best, lines, _suggested(lines, disputes)
 
     # -- after loading
 
