@@ -149,11 +149,13 @@ def run(
             command += ["--latency", "-s", script.name, "-H", f"Authorization: Token {token}"]
             command.append(f"http://{HOST}:{port}")
             print(f"  wrk {name}: {connections} connections for {seconds} s …", flush=True)
-            output = subprocess.run(
+            finished = subprocess.run(
                 command, capture_output=True, text=True, timeout=seconds + 60, check=False
-            ).stdout
+            )
             os.unlink(script.name)
-            runs[name] = _parse(output)
+            if "Requests/sec" not in finished.stdout:
+                raise RuntimeError(f"wrk failed: {finished.stdout} {finished.stderr}")
+            runs[name] = _parse(finished.stdout)
             for pid in _children(server.pid):
                 peaks[pid] = max(peaks.get(pid, 0), _peak_kb(pid))
             print(
