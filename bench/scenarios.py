@@ -132,6 +132,11 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, object]:
                 lambda i: floor_list(floor_connection, user.pk, page=i % pages + 1),
                 iterations,
             )
+            scenarios["list_floor_nocount"] = measure(
+                "list_floor_nocount",
+                lambda i: floor_list(floor_connection, user.pk, page=i % pages + 1, count=False),
+                iterations,
+            )
         scenarios["list_naive"] = measure(
             "list_naive",
             lambda i: _ok(client.get("/bench/naive/claims/", {"page": i % pages + 1})),

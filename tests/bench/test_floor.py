@@ -55,6 +55,9 @@ def test_floor_and_app_return_the_same_page_for_an_editor(synthetic, editor, edi
     assert floor["count"] == app["count"]
     assert len(app["results"]) == 50
     assert _shape(floor) == _shape(app)
+    without_count = floor_list(connection.connection, editor.pk, page=page, count=False)
+    assert without_count["count"] is None
+    assert _shape(without_count) == _shape(app)
     # The ORBAT paths are built the same way too.
     assert [u["orbat_path"] for c in floor["results"] for u in c["units"]] == [
         u["orbat_path"] for c in app["results"] for u in c["units"]
