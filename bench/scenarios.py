@@ -73,6 +73,11 @@ def measure(
         "p95_ms": round(_percentile(timings, 0.95), 2),
         "max_ms": round(max(timings), 2),
         "queries": len(queries),
+        # Where the time goes: the slowest queries of the counted call.
+        "slowest_queries": [
+            {"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:160]}
+            for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+        ],
         "peak_rss_mb": _peak_rss_mb(),
     }
     print(
