@@ -1,0 +1,1 @@
+"""The Claimtrace benchmark: ``python -m bench --claims N`` (see bench/README.md)."""

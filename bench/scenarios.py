@@ -1,0 +1,375 @@
+"""The measured scenarios: each through the real app stack, timed per request (p50, p95).
+
+Requests go through Django's test client with a real API token of an editor, so every layer
+runs as in production (middleware, token authentication, permissions, throttling, DRF
+rendering to JSON bytes), minus the network and the WSGI server, which the HTTP mode adds.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+import psycopg
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from bench.floor import floor_list
+from claims.models import Citation, Claim, Topic
+from claims.services import refresh_corroboration
+from core.models import ApiToken
+from core.roles import EDITOR
+from sources.models import Publication
+from units.models import Unit
+
+BENCH_USER = "bench-editor"
+
+# Targets at 1,000,000 claims (issue 7, item 4), in milliseconds unless named otherwise.
+TARGETS = {
+    "list": ("p50", 30),
+    "search_narrow": ("p95", 100),
+    "search_broad": ("p95", 100),
+    "unit_subtree": ("p95", 100),
+    "detail": ("p50", 20),
+    "create": ("p50", 50),
+}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def measure(
+    name: str, call: Callable[[int], object], iterations: int, warmup: int = 2
+) -> dict[str, object]:
+    """Time ``call(i)`` ``iterations`` times after ``warmup`` untimed calls; count the queries
+    of one more call."""
+    for index in range(warmup):
+        call(index)
+    timings = []
+    for index in range(iterations):
+        started = time.perf_counter()
+        call(index)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        call(iterations)
+    result = {
+        "n": iterations,
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "max_ms": round(max(timings), 2),
+        "queries": len(queries),
+        # Where the time goes: the slowest queries of the counted call.
+        "slowest_queries": [
+            {"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:160]}
+            for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+        ],
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+    print(
+        f"  {name:<16} p50 {result['p50_ms']:>9.2f} ms  p95 {result['p95_ms']:>9.2f} ms"
+        f"  ({iterations} runs, {len(queries)} queries)",
+        flush=True,
+    )
+    return result
+
+
+def bench_user():
+    """The editor the benchmark reads and writes as, with a fresh API token."""
+    user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+    user.groups.add(Group.objects.get(name=EDITOR))
+    _, key = ApiToken.issue(user, "benchmark")
+    return user, key
+
+
+def _ok(response, status: int = 200):
+    if response.status_code != status:
+        raise RuntimeError(f"{response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def run_all(iterations: int, only: set[str] | None = None) -> dict[str, object]:
+    """Run every scenario; returns the report's ``scenarios``, ``ratios`` and details."""
+    only = only or set()
+    user, key = bench_user()
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    client.defaults["SERVER_NAME"] = "127.0.0.1"
+    rng = random.Random(7)
+    scenarios: dict[str, dict] = {}
+    details: dict[str, object] = {}
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    # The page of 50 with nested evidence: the app, the floor, the naive viewset.
+    pages = 10
+    if wanted("list"):
+        scenarios["list"] = measure(
+            "list",
+            lambda i: _ok(client.get("/api/claims/", {"page": i % pages + 1})),
+            iterations,
+        )
+        details["list_count"] = client.get("/api/claims/").json()["count"]
+        db = settings.DATABASES["default"]
+        with psycopg.connect(
+            dbname=db["NAME"],
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+        ) as floor_connection:
+            scenarios["list_floor"] = measure(
+                "list_floor",
+                lambda i: floor_list(floor_connection, user.pk, page=i % pages + 1),
+                iterations,
+            )
+            scenarios["list_floor_nocount"] = measure(
+                "list_floor_nocount",
+                lambda i: floor_list(floor_connection, user.pk, page=i % pages + 1, count=False),
+                iterations,
+            )
+        scenarios["list_naive"] = measure(
+            "list_naive",
+            lambda i: _ok(client.get("/bench/naive/claims/", {"page": i % pages + 1})),
+            max(3, iterations // 10),
+            warmup=1,
+        )
+        scenarios["list_brief"] = measure(
+            "list_brief",
+            lambda i: _ok(client.get("/api/claims/", {"page": i % pages + 1, "brief": 1})),
+            iterations,
+        )
+
+    # Full-text search: rare words, and a broad one matching a large share of the claims.
+    if wanted("search_narrow"):
+        narrow = ["thermobaric", "winterisation", "pontoon", "filtration camp", "medevac"]
+        scenarios["search_narrow"] = measure(
+            "search_narrow",
+            lambda i: _ok(client.get("/api/claims/", {"search": narrow[i % len(narrow)]})),
+            iterations,
+        )
+        details["search_narrow_matches"] = {
+            term: client.get("/api/claims/", {"search": term}).json()["count"] for term in narrow
+        }
+    if wanted("search_broad"):
+        broad = ["drone", "artillery", "strike"]
+        scenarios["search_broad"] = measure(
+            "search_broad",
+            lambda i: _ok(client.get("/api/claims/", {"search": broad[i % len(broad)]})),
+            iterations,
+        )
+        details["search_broad_matches"] = {
+            term: client.get("/api/claims/", {"search": term}).json()["count"] for term in broad
+        }
+
+    # The claims of a top-level unit and everything below it in the ORBAT.
+    if wanted("unit_subtree"):
+        tops = list(
+            Unit.objects.filter(parent=None, archived_at=None)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:2]
+        )
+        scenarios["unit_subtree"] = measure(
+            "unit_subtree",
+            lambda i: _ok(
+                client.get(
+                    "/api/claims/",
+                    {"unit": tops[i % len(tops)], "include_subordinates": "true"},
+                )
+            ),
+            iterations,
+        )
+        details["unit_subtree_matches"] = {
+            top: client.get("/api/claims/", {"unit": top, "include_subordinates": "true"}).json()[
+                "count"
+            ]
+            for top in tops
+        }
+
+    # One claim with its corroboration (evidence lines recomputed for the reader).
+    if wanted("detail"):
+        visible = Claim.objects.visible_to(user)
+        top = visible.order_by("-pk").values_list("pk", flat=True).first()
+        sample = list(
+            visible.filter(pk__in=[rng.randint(1, top) for _ in range(400)]).values_list(
+                "pk", flat=True
+            )
+        )
+        scenarios["detail"] = measure(
+            "detail",
+            lambda i: _ok(client.get(f"/api/claims/{sample[i % len(sample)]}/")),
+            iterations,
+        )
+
+    # Creating a claim and its three citations: four API calls, timed together.
+    if wanted("create"):
+        topics = list(Topic.objects.values_list("pk", flat=True)[:5])
+        publications = list(
+            Publication.objects.filter(marking="clear")
+            .order_by("-pk")
+            .values_list("pk", flat=True)[:300]
+        )
+
+        def create(index: int) -> None:
+            claim = _ok(
+                client.post(
+                    "/api/claims/",
+                    {
+                        "title": f"Benchmark claim {index}",
+                        "statement": "Drone strikes hit a fuel depot near the front line.",
+                        "kind": "event",
+                        "occurred": {"start": "2025-02-20", "precision": "day"},
+                        "topics": topics[:2],
+                        "marking": "clear",
+                    },
+                    format="json",
+                ),
+                201,
+            ).json()["id"]
+            for offset in range(3):
+                _ok(
+                    client.post(
+                        "/api/citations/",
+                        {
+                            "claim": claim,
+                            "publication": publications[(index * 3 + offset) % len(publications)],
+                            "stance": "supports",
+                            "credibility": 2,
+                            "excerpt": "Footage shows the strike.",
+                        },
+                        format="json",
+                    ),
+                    201,
+                )
+
+        scenarios["create"] = measure("create", create, iterations)
+
+    if wanted("bulk_import"):
+        details["bulk_import"] = bulk_import()
+
+    list_p50 = scenarios.get("list", {}).get("p50_ms")
+    ratios = {}
+    if list_p50:
+        ratios["list_app_over_floor"] = round(list_p50 / scenarios["list_floor"]["p50_ms"], 2)
+        ratios["list_naive_over_app"] = round(scenarios["list_naive"]["p50_ms"] / list_p50, 1)
+    return {"scenarios": scenarios, "ratios": ratios, "details": details, "_token": key}
+
+
+def bulk_import(claims: int = 5_000) -> dict[str, object]:
+    """Claims/s through the import path that bypasses signals: ``bulk_create`` of claims and
+    three citations each, then ``refresh_corroboration`` of them; rolled back afterwards."""
+    publications = list(
+        Publication.objects.filter(marking="clear")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:3000]
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        created = Claim.objects.bulk_create(
+            [
+                Claim(
+                    title=f"Imported claim {index}",
+                    statement="Artillery shelled the railway junction; drones struck a depot.",
+                    kind="event",
+                    marking="clear",
+                )
+                for index in range(claims)
+            ],
+            batch_size=2000,
+        )
+        Citation.objects.bulk_create(
+            [
+                Citation(
+                    claim=claim,
+                    publication_id=publications[(index * 3 + offset) % len(publications)],
+                    stance="supports",
+                    credibility=2,
+                )
+                for index, claim in enumerate(created)
+                for offset in range(3)
+            ],
+            batch_size=5000,
+        )
+        inserted = time.perf_counter() - started
+        refresh_corroboration([claim.pk for claim in created])
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    result = {
+        "claims": claims,
+        "citations": claims * 3,
+        "insert_seconds": round(inserted, 2),
+        "seconds": round(seconds, 2),
+        "claims_per_second": round(claims / seconds),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+    print(
+        f"  {'bulk_import':<16} {result['claims_per_second']:,} claims/s "
+        f"({claims:,} claims + {claims * 3:,} citations + corroboration in {seconds:.1f} s)",
+        flush=True,
+    )
+    return result
+
+
+def print_report(report: dict) -> None:
+    """The table of numbers against the targets."""
+    print(f"\nClaimtrace benchmark, {report['date']}, database {report['database']}")
+    machine = report["machine"]
+    print(
+        f"{machine['nproc']} cores, {machine['memory_gb']} GB, PostgreSQL {machine['postgresql']}"
+        f", load average at start {machine['load_average_at_start']}"
+    )
+    if report.get("generation"):
+        gen = report["generation"]
+        print(
+            f"generate_synthetic: {gen['claims']:,} claims in {gen['seconds']} s "
+            f"({gen['claims_per_second']:,}/s), peak RSS {gen['peak_rss_mb']} MB"
+        )
+    print(f"\n{'scenario':<16} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8} {'RSS MB':>8}  target")
+    for name, row in report["scenarios"].items():
+        target = ""
+        if name in TARGETS:
+            which, limit = TARGETS[name]
+            value = row[f"{which}_ms"]
+            target = f"{which} ≤ {limit} ms: {'met' if value <= limit else 'MISSED'}"
+        print(
+            f"{name:<16} {row['p50_ms']:>9.2f} {row['p95_ms']:>9.2f} {row['queries']:>8}"
+            f" {row['peak_rss_mb']:>8}  {target}"
+        )
+    ratios = report.get("ratios", {})
+    if ratios:
+        floor = ratios["list_app_over_floor"]
+        naive = ratios["list_naive_over_app"]
+        print(f"\nlist app/floor {floor}× (target ≤ 3×: {'met' if floor <= 3 else 'MISSED'})")
+        print(f"list naive/app {naive}× (target ≥ 10×: {'met' if naive >= 10 else 'MISSED'})")
+    bulk = report.get("details", {}).get("bulk_import")
+    if bulk:
+        rate = bulk["claims_per_second"]
+        print(
+            f"bulk import {rate:,} claims/s (target ≥ 2,000: {'met' if rate >= 2000 else 'MISSED'})"
+        )
+    http = report.get("http")
+    if http:
+        for name, row in http.get("runs", {}).items():
+            print(
+                f"HTTP {name}: {row['requests_per_second']:,.1f} req/s at {http['connections']}"
+                f" connections, {row['errors']} errors, p50 {row.get('p50')} p99 {row.get('p99')}"
+            )
+        print(
+            f"gunicorn workers ({http['workers']}): peak RSS {http['worker_peak_rss_mb']} MB "
+            "(target < 250 MB)"
+        )
+    print(f"benchmark process peak RSS {report['peak_rss_mb']} MB")
