@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import get_m2m_reverse_field_name
 
+from .querysets import marking_q
+
 
 def _default_entry_path() -> str:
     """Outside a request: the management command being run, else "system"."""
@@ -143,9 +145,31 @@ def tracked_m2m_values(history_model, history_ids: list[int]) -> dict[str, dict[
     return values
 
 
-def change_log(record: models.Model) -> list[ChangeEntry]:
+def _hidden_references(record: models.Model, rows: list, user) -> dict[str, set]:
+    """For each foreign key of ``record`` to a marked model (a citation's claim and
+    publication), the ids its history names that ``user`` may not see (one query a key)."""
+    hidden: dict[str, set] = {}
+    for model_field in record._meta.concrete_fields:
+        target = model_field.related_model if model_field.is_relation else None
+        if target is None or not getattr(target.objects.all(), "marked", False):
+            continue
+        named = {getattr(row, model_field.attname) for row in rows} - {None}
+        # The marking rule alone (archived records are no secret to a history reader).
+        condition = marking_q(user, target)
+        visible = target.objects.filter(pk__in=named)
+        if condition is not None:
+            visible = visible.filter(condition)
+        hidden[model_field.attname] = named - set(visible.values_list("pk", flat=True))
+    return hidden
+
+
+def change_log(record: models.Model, user=None) -> list[ChangeEntry]:
     """The history of ``record``, newest first, with field-level before/after (one query, and
-    one per tracked many-to-many field, whose before/after are lists of names)."""
+    one per tracked many-to-many field, whose before/after are lists of names).
+
+    Given ``user``, a change of a reference to a marked record they may not see (a citation
+    moved away from a publication now RED) is left out: its id would say the record exists.
+    """
     fields = [
         (model_field.name, model_field.attname)
         for model_field in record._meta.concrete_fields
@@ -154,6 +178,7 @@ def change_log(record: models.Model) -> list[ChangeEntry]:
     rows = list(
         record.history.select_related("history_user").order_by("history_date", "history_id")
     )
+    hidden = _hidden_references(record, rows, user) if user is not None else {}
     m2m = tracked_m2m_values(record.history.model, [row.history_id for row in rows])
     entries: list[ChangeEntry] = []
     previous = None
@@ -164,6 +189,8 @@ def change_log(record: models.Model) -> list[ChangeEntry]:
                 FieldChange(name, getattr(previous, attname), getattr(row, attname))
                 for name, attname in fields
                 if getattr(previous, attname) != getattr(row, attname)
+                and not {getattr(previous, attname), getattr(row, attname)}
+                & hidden.get(attname, set())
             ]
             changes += [
                 FieldChange(name, lists[previous.history_id], lists[row.history_id])

@@ -289,7 +289,7 @@ class DomainViewSet(viewsets.ModelViewSet):
     def history(self, request, *args, **kwargs):
         """Who changed the record, when, what (field before/after), why and through what."""
         instance = self.get_object()
-        entries = change_log(instance)
+        entries = change_log(instance, user=request.user)
         data = [
             {
                 **asdict(entry),

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -27,7 +28,7 @@ from rest_framework.test import APIClient
 from claims.exchange.document import export_document
 from claims.ingest.draft import build_draft
 from core.models import ApiToken
-from core.roles import ADMIN, ANALYST, EDITOR, VIEWER
+from core.roles import ADMIN, ANALYST, DOMAIN_APPS, EDITOR, VIEWER
 from sources.services import store_evidence
 from tests.factories import (
     CitationFactory,
@@ -459,15 +460,19 @@ CASES = [
 def test_authorisation_matrix(row: Row, persona: str, w: World) -> None:
     """GIVEN a persona and the records of the route
     WHEN they send the row's request
-    THEN they get the row's status for that persona."""
+    THEN they get the row's status for that persona, and a refused write wrote nothing."""
     client = persona_client(persona, w)
     url = reverse(row.route, kwargs=row.kwargs(w) if row.kwargs else None)
     if row.query:
         url = f"{url}?{row.query}"
-    send = getattr(client, row.method.lower())
-    response = send(url) if row.body is None else send(url, row.body(w), format=row.format)
-
+    body = row.body(w) if row.body else None
     expected = row.statuses[persona]
+    refused = row.method in WRITES and (expected in REFUSED or persona == "anonymous")
+    rows_before = history_rows() if refused else None
+
+    send = getattr(client, row.method.lower())
+    response = send(url) if body is None else send(url, body, format=row.format)
+
     detail = getattr(response, "data", None)
     if detail is None and not response.streaming:
         detail = response.content[:300]
@@ -476,6 +481,21 @@ def test_authorisation_matrix(row: Row, persona: str, w: World) -> None:
     assert response.status_code == expected, f"{row.id} as {persona}: {detail!r}"
     if persona == "anonymous" and expected == 302 and not row.route.startswith("admin:"):
         assert response["Location"].startswith(reverse("login"))
+    if refused:
+        assert history_rows() == rows_before, f"{row.id} as {persona} was refused but wrote"
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+REFUSED = {401, 403, 405, 409}
+
+
+def history_rows() -> int:
+    """Rows in every history table: any write to a domain record, by any path, adds one."""
+    return sum(
+        model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in DOMAIN_APPS and model.__name__.startswith("Historical")
+    )
 
 
 # -- every route is in the table ---------------------------------------------------------------

@@ -540,3 +540,23 @@ def test_a_write_naming_a_hidden_record_answers_like_an_unknown_id(settings, tmp
                 if answer != unknown:
                     leaks.append(f"{route} naming {record}: {first_difference(unknown, answer)}")
     assert not leaks, "A write naming a hidden record answers differently:\n" + "\n".join(leaks)
+
+
+def test_a_visible_records_history_names_no_hidden_record(viewer_api):
+    """GIVEN a CLEAR citation that was first attached to a publication now marked RED
+    WHEN a viewer reads the citation's history
+    THEN the move is left out: the RED publication's id appears nowhere."""
+    red = PublicationFactory(title="NIS briefing", marking="red")
+    clear = PublicationFactory(title="FT investigation")
+    citation = CitationFactory(publication=red, excerpt="Executions")
+    citation.publication = clear
+    citation.excerpt = "Executions near Robotyne"
+    citation.save()
+
+    history = viewer_api.get(f"/api/citations/{citation.pk}/history/").json()
+
+    changed = [c["field"] for e in history["results"] for c in e["changes"]]
+    assert changed == ["excerpt"]
+    assert all(
+        red.pk not in (c["before"], c["after"]) for e in history["results"] for c in e["changes"]
+    )
