@@ -1,12 +1,11 @@
 """Filters for claims, citations, places and topics, shared by the API and the pages."""
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 
 from claims.models import Citation, Claim, Location, SuggestedStatus, Topic
 from core.choices import Confidence, Credibility, Marking, Reliability
-from core.filtersets import BaseFilterSet, is_postgresql, visible
+from core.filtersets import BaseFilterSet, visible
 from sources.models import Publication, Source
 from units.models import Unit
 
@@ -92,23 +91,20 @@ class ClaimFilterSet(BaseFilterSet):
         fields = ["search"]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Full-text search on PostgreSQL, ranked (title weighs more than statement);
-        a word-by-word substring match on SQLite."""
-        if not is_postgresql():
-            for word in value.split():
-                queryset = queryset.filter(Q(title__icontains=word) | Q(statement__icontains=word))
-            return queryset
-        vector = SearchVector("title", weight="A", config="english") + SearchVector(
-            "statement", "notes", weight="B", config="english"
-        )
-        query = SearchQuery(value, search_type="websearch", config="english")
-        # Match with @@ (every word must occur); ts_rank alone is tiny but positive for
-        # partial matches, so it cannot be the filter.
-        return (
-            queryset.annotate(search_vector=vector, search_rank=SearchRank(vector, query))
-            .filter(search_vector=query)
-            .order_by("-search_rank", F("occurred_start").desc(nulls_last=True), "-pk")
-        )
+        """Every word must occur (full text on PostgreSQL); ranking comes after all filters."""
+        return queryset.matching(value)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Filter, then rank search results by relevance unless an ``ordering`` was asked for.
+
+        Ranking last means the relevance of the newest matches is computed among the claims
+        that pass every filter (topic, unit, marking...), not before them.
+        """
+        queryset = super().filter_queryset(queryset)
+        search = self.form.cleaned_data.get("search")
+        if search and not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.by_relevance(search)
+        return queryset
 
     def filter_topic(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:

@@ -18,6 +18,7 @@ from core.choices import (
 )
 from core.dates import format_date, period_end, period_start
 from core.history import tracked_history
+from core.indexes import trigram_index
 from core.models import (
     AliasBase,
     ArchivableModel,
@@ -97,6 +98,7 @@ class Location(HierarchyMixin, TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [trigram_index("name", "location_name_trgm")]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="location_unique_in_parent"),
             models.UniqueConstraint(
@@ -135,6 +137,7 @@ class LocationAlias(AliasBase):
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "location aliases"
+        indexes = [trigram_index("name", "location_alias_name_trgm")]
         constraints = [
             models.UniqueConstraint(fields=["location", "name"], name="location_alias_unique"),
         ]
@@ -244,7 +247,23 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
 
     class Meta:
         ordering = ["-occurred_start", "-pk"]
-        indexes = [models.Index(fields=["-updated_at"], name="claim_updated_idx")]
+        # Lists read current claims (archived_at IS NULL) in the order asked for and stop after
+        # a page: partial indexes in exactly those orders let PostgreSQL read only that page.
+        # The full-text column ``search_vector`` and its GIN index exist on PostgreSQL only
+        # (migration 0005_search_indexes); they are not model fields, so no query loads them.
+        indexes = [
+            models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+            models.Index(
+                fields=["-occurred_start", "-id"],
+                condition=Q(archived_at__isnull=True),
+                name="claim_current_occurred_idx",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(archived_at__isnull=True),
+                name="claim_current_created_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(occurred_end__isnull=True) | Q(occurred_start__isnull=False),
@@ -379,7 +398,11 @@ class Citation(JudgedModel, ArchivableModel, TrackedModel):
     # evidence linking them with it.
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="citations")
     publication = models.ForeignKey(
-        "sources.Publication", on_delete=models.PROTECT, related_name="citations"
+        "sources.Publication",
+        on_delete=models.PROTECT,
+        related_name="citations",
+        # Served by citation_pub_claim_idx (publication first), which also covers claim ids.
+        db_index=False,
     )
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
     excerpt = models.TextField(blank=True, help_text="The exact words quoted, in the original.")
@@ -412,6 +435,8 @@ class Citation(JudgedModel, ArchivableModel, TrackedModel):
 
     class Meta:
         ordering = ["claim", "pk"]
+        # "Claims citing this publication" reads claim ids by publication from the index alone.
+        indexes = [models.Index(fields=["publication", "claim"], name="citation_pub_claim_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(credibility__gte=1, credibility__lte=6),
@@ -496,7 +521,13 @@ class UnitInvolvement(TrackedModel):
     Role = UnitInvolvementRole
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="involvements")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="involvements")
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="involvements",
+        # Served by involvement_unit_claim_idx (unit first), which also covers claim ids.
+        db_index=False,
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     attributed_by = models.ForeignKey(
         "sources.Source",
@@ -512,6 +543,9 @@ class UnitInvolvement(TrackedModel):
     class Meta:
         verbose_name = "unit involvement"
         ordering = ["claim", "pk"]
+        # "Claims about this unit (and its subordinates)" reads claim ids by unit from the
+        # index alone.
+        indexes = [models.Index(fields=["unit", "claim"], name="involvement_unit_claim_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "unit", "role"], name="unit_involvement_unique"

@@ -3,9 +3,36 @@
 import datetime as dt
 
 from django.apps import apps
-from django.db.models import Prefetch, Q
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db.models import Case, Expression, FloatField, Prefetch, Q, Value, When
 
+from core.filtersets import is_postgresql
 from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
+
+# The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves.
+NEWEST_FIRST = ("-occurred_start", "-pk")
+# The text search configuration of the stored vector (migration claims 0005_search_indexes).
+SEARCH_CONFIG = "english"
+# How many matches are ranked by relevance: the most recent ones. Ranking reads each match's
+# vector, which for a broad word (100,000 claims of a million) costs more than a whole page's
+# time budget; older matches follow the ranked ones, newest first.
+RANKED_MATCHES = 1000
+
+
+class StoredSearchVector(Expression):
+    """The claim table's ``search_vector`` column (PostgreSQL only, not a model field).
+
+    A generated column (title weight A, statement and notes weight B) with a GIN index; kept
+    out of the model so that no query loads it. Compiled against the query's own alias of the
+    claim table, so it also works when the queryset becomes a subquery.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        column = connection.ops.quote_name("search_vector")
+        return f"{compiler.quote_name_unless_alias(alias)}.{column}", []
 
 
 class LocationQuerySet(TreeQuerySet):
@@ -52,6 +79,51 @@ class ClaimQuerySet(MarkedQuerySet):
             Prefetch("relations_out", queryset=relations),
         )
 
+    def matching(self, text: str):
+        """Claims containing every word of ``text``: full text (stemmed, ``websearch`` syntax)
+        on the indexed stored vector on PostgreSQL; a substring match per word elsewhere."""
+        if not is_postgresql():
+            queryset = self
+            for word in text.split():
+                queryset = queryset.filter(Q(title__icontains=word) | Q(statement__icontains=word))
+            return queryset
+        return self.alias(search_vector=StoredSearchVector()).filter(
+            search_vector=_search_query(text)
+        )
+
+    def by_relevance(self, text: str, ranked: int | None = None):
+        """Order matches of ``text`` by relevance (``search_rank``), then newest first.
+
+        Only the ``ranked`` newest matches of this queryset (its filters included) get a rank;
+        older ones get 0 and follow, newest first. A search with few matches is ranked whole;
+        a broad one costs ``ranked`` rank computations instead of one per match. On SQLite:
+        newest first.
+
+        The returned queryset also offers ``page_slice``, which the API's paginator uses to
+        reach the same page without sorting every match (see ``_relevance_page``).
+        """
+        if not is_postgresql():
+            return self.order_by(*NEWEST_FIRST)
+        ranked = ranked or RANKED_MATCHES
+        recent = self.order_by(*NEWEST_FIRST).values("pk")[:ranked]
+        rank = Case(
+            When(pk__in=recent, then=SearchRank(StoredSearchVector(), _search_query(text))),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        ordered = self.annotate(search_rank=rank).order_by("-search_rank", *NEWEST_FIRST)
+        # Only this exact queryset knows the shortcut: a clone (another filter, another order)
+        # falls back to plain slicing, which gives the same rows, more slowly.
+        ordered._relevance = (self, text, ranked)
+        return ordered
+
+    def page_slice(self, start: int, stop: int) -> list:
+        """Rows ``start:stop`` of this queryset, as slicing would give them."""
+        relevance = getattr(self, "_relevance", None)
+        if relevance is None:
+            return list(self[start:stop])
+        return _relevance_page(*relevance, start, stop)
+
     def involving_unit(self, unit_id: int, include_subordinates: bool = False):
         """Claims about a unit, or about it and every unit below it in the ORBAT."""
         Unit = apps.get_model("units", "Unit")
@@ -94,6 +166,42 @@ class ClaimQuerySet(MarkedQuerySet):
     def occurred_before(self, day: dt.date):
         """Claims whose period starts on or before ``day``."""
         return self.filter(occurred_start__lte=day)
+
+
+def _relevance_page(base, text: str, ranked: int, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of ``base.by_relevance(text, ranked)``, without sorting every match.
+
+    That order is the ``ranked`` newest matches by rank (ties newest first), then every other
+    match newest first, which is simply the newest-first order from position ``ranked`` on.
+    So: rank the ``ranked`` newest matches (an index scan in date order that stops there), and
+    read positions past them straight from the date order. A common word matching 100,000
+    claims costs ``ranked`` rank computations, not a read and a sort of every match.
+    """
+    newest = base.order_by(*NEWEST_FIRST)
+    rows: list = []
+    if start < ranked:
+        rank = SearchRank(StoredSearchVector(), _search_query(text))
+        window = list(newest.annotate(search_rank=rank).values_list("pk", "search_rank")[:ranked])
+        # Stable sort: equal ranks keep the newest-first order of the window.
+        window.sort(key=lambda row: -row[1])
+        wanted = window[start:stop]
+        page = base.order_by().filter(pk__in=[pk for pk, _ in wanted])
+        by_pk = {claim.pk: claim for claim in page}
+        for pk, search_rank in wanted:
+            claim = by_pk[pk]
+            claim.search_rank = search_rank
+            rows.append(claim)
+    if stop > ranked:
+        older = list(newest[max(start, ranked) : stop])
+        for claim in older:
+            claim.search_rank = 0.0
+        rows.extend(older)
+    return rows
+
+
+def _search_query(text: str) -> SearchQuery:
+    # websearch syntax: every word must occur; "quoted phrases", OR and -word work too.
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
 
 class CitationQuerySet(VisibleQuerySet):

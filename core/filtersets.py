@@ -15,22 +15,38 @@ class BaseFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Match every word of ``value`` in any of ``search_fields``.
 
-        Fields through a to-many relation (aliases) are matched in a subquery so the result
-        has one row per record without DISTINCT.
+        Per word, the matching ids are one ``UNION`` of a subquery per table (the record's own
+        fields OR-ed together, aliases, a related record's name), so each part is answered by
+        that table's trigram index (``core.indexes.trigram_index``) and the result has one row
+        per record without DISTINCT. A plain OR with an ``IN (aliases)`` subquery could not use
+        the indexes of the record's own fields.
         """
+        model = queryset.model
+        own = [field for field in self.search_fields if "__" not in field]
+        related = [field for field in self.search_fields if "__" in field]
         for word in value.split():
-            condition = Q()
-            for field in self.search_fields:
-                lookup = f"{field}__icontains"
-                if "__" in field and field.split("__")[0] == "aliases":
-                    model = queryset.model
-                    alias_model = model._meta.get_field("aliases").related_model
-                    fk = model._meta.get_field("aliases").field.name
-                    ids = alias_model.objects.filter(name__icontains=word).values(fk)
-                    condition |= Q(pk__in=ids)
+            parts = []
+            if own:
+                condition = Q()
+                for field in own:
+                    condition |= Q(**{f"{field}__icontains": word})
+                parts.append(model._default_manager.filter(condition).values("pk").order_by())
+            for field in related:
+                relation, rest = field.split("__", 1)
+                remote = model._meta.get_field(relation)
+                if remote.one_to_many:
+                    # Aliases: the alias table's own index, then its foreign key.
+                    ids = remote.related_model._default_manager.filter(
+                        **{f"{rest}__icontains": word}
+                    ).values(remote.field.name)
                 else:
-                    condition |= Q(**{lookup: word})
-            queryset = queryset.filter(condition)
+                    ids = model._default_manager.filter(**{f"{field}__icontains": word})
+                    ids = ids.values("pk")
+                # No ORDER BY inside the union: it only feeds an IN.
+                parts.append(ids.order_by())
+            if parts:
+                ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+                queryset = queryset.filter(pk__in=ids)
         return queryset
 
 

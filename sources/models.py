@@ -12,6 +12,7 @@ from django.urls import reverse
 from core.choices import DatePrecision, Reliability, Sensitivity, choice_values
 from core.dates import format_date, period_start
 from core.history import tracked_history
+from core.indexes import trigram_index
 from core.models import (
     AliasBase,
     ArchivableModel,
@@ -80,6 +81,13 @@ class Source(JudgedModel, ArchivableModel, TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        # Trigram indexes for the ``search`` filter (SourceFilterSet.search_fields); every
+        # field of the OR needs one or PostgreSQL scans the table.
+        indexes = [
+            trigram_index("name", "source_name_trgm"),
+            trigram_index("description", "source_description_trgm"),
+            trigram_index("role", "source_role_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=choice_values(SourceKind)), name="source_kind_valid"
@@ -123,6 +131,7 @@ class SourceAlias(AliasBase):
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "source aliases"
+        indexes = [trigram_index("name", "source_alias_name_trgm")]
         constraints = [
             models.UniqueConstraint(fields=["source", "name"], name="source_alias_unique"),
         ]
@@ -187,6 +196,16 @@ class Publication(ArchivableModel, TrackedModel, MarkedModel):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        indexes = [
+            # The list's default order over current records (archived ones are the rare case).
+            models.Index(
+                fields=["-published_on", "title"],
+                condition=models.Q(archived_at__isnull=True),
+                name="publication_current_pub_idx",
+            ),
+            trigram_index("title", "publication_title_trgm"),
+            trigram_index("summary", "publication_summary_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=choice_values(PublicationKind)),

@@ -7,6 +7,7 @@ from django.urls import reverse
 from core.choices import DatePrecision, choice_values
 from core.dates import format_date, period_start
 from core.history import tracked_history
+from core.indexes import trigram_index
 from core.models import AliasBase, ArchivableModel, HierarchyMixin, TrackedModel
 
 from .querysets import UnitQuerySet
@@ -82,6 +83,12 @@ class Unit(HierarchyMixin, ArchivableModel, TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        # Trigram indexes for the ``search`` filter (UnitFilterSet.search_fields); the subtree
+        # queries use the foreign key's own index on parent_id.
+        indexes = [
+            trigram_index("name", "unit_name_trgm"),
+            trigram_index("abbreviation", "unit_abbreviation_trgm"),
+        ]
         constraints = [
             # Names repeat across armies ("1st Battalion"), so a name is unique per parent, and
             # per country among top-level formations.
@@ -138,6 +145,7 @@ class UnitAlias(AliasBase):
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "unit aliases"
+        indexes = [trigram_index("name", "unit_alias_name_trgm")]
         constraints = [
             models.UniqueConstraint(fields=["unit", "name"], name="unit_alias_unique"),
         ]

@@ -1,8 +1,10 @@
 """Settings shared by every environment; deployment-specific values come from the environment."""
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -93,16 +95,65 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+
+
+def database_settings(url: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """One entry of ``DATABASES`` from a URL, with the connection options of the environment.
+
+    ``DATABASE_POOL=true`` (PostgreSQL only) uses psycopg's connection pool inside each
+    process, sized by ``DATABASE_POOL_MIN_SIZE`` / ``DATABASE_POOL_MAX_SIZE`` and waiting at
+    most ``DATABASE_POOL_TIMEOUT`` seconds for a free connection; Django refuses a pool with
+    persistent connections, so it replaces ``CONN_MAX_AGE``. Otherwise ``CONN_MAX_AGE`` keeps
+    a connection open between requests (health-checked before reuse).
+    """
+    config = dj_database_url.parse(url)
+    pooled = config["ENGINE"] == POSTGRESQL_ENGINE and _is_true(environ.get("DATABASE_POOL"))
+    if pooled:
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            "timeout": float(environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
+    else:
+        config["CONN_MAX_AGE"] = int(environ.get("CONN_MAX_AGE", "60"))
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def databases_from_env(environ: Mapping[str, str], data_dir: Path) -> dict[str, dict[str, Any]]:
+    """``DATABASES``: ``default`` from ``DATABASE_URL`` (unset or empty: the SQLite file in
+    ``data_dir``), and a ``replica`` from ``DATABASE_REPLICA_URL`` when one is configured.
+
+    The replica is a test mirror of ``default``: the test runner creates no second test
+    database, and the replica alias reads the primary's.
+    """
+    url = environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'db.sqlite3'}"
+    databases = {"default": database_settings(url, environ)}
+    replica_url = environ.get("DATABASE_REPLICA_URL")
+    if replica_url:
+        databases["replica"] = database_settings(replica_url, environ)
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 # PostgreSQL when DATABASE_URL is set; otherwise the embedded SQLite file so a newcomer can
-# try the app with one command. CONN_MAX_AGE keeps connections open between requests.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# try the app with one command. Scale-out (README "Scale and speed"): a connection pool, and
+# a read replica that config.routers sends read-only work to.
+DATABASES = databases_from_env(os.environ, DATA_DIR)
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE
+if "replica" in DATABASES:
+    DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    # Requests that write, and the same browser for a few seconds after, read the primary:
+    # the replica may lag behind, and nobody should miss what they just saved.
+    REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
+    # Before the session middleware: the session is the first thing a request reads.
+    MIDDLEWARE.insert(1, "config.routers.PinPrimaryMiddleware")
 if not IS_POSTGRES:
     # contrib.postgres only matters on PostgreSQL; on SQLite it would try to load extensions.
     INSTALLED_APPS.remove("django.contrib.postgres")
@@ -181,8 +232,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 
+
+def media_storage(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Where uploaded evidence lives: S3-compatible object storage (django-storages) when a
+    bucket is configured, so any number of app containers share it; else ``MEDIA_ROOT``.
+
+    Credentials are not settings: boto3 reads ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``
+    (or an instance role) itself. Objects are private; the app streams downloads through its
+    own permission checks, and any URL it hands out is signed and short-lived.
+    """
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME") or environ.get("S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "location": environ.get("S3_MEDIA_PREFIX", "media"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        # Evidence is never replaced in place: a name clash gets a new name, not an overwrite.
+        "file_overwrite": False,
+    }
+    for option, variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+    ):
+        if environ.get(variable):
+            options[option] = environ[variable]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -220,6 +301,10 @@ if MAP_TILE_URL:
     # Tiles are images from the configured server; only its origin is allowed, not any host.
     _tiles = urlsplit(MAP_TILE_URL)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+
+# Lists count matches exactly up to this many, then report PostgreSQL's estimate
+# (core.api.pagination): counting a million visible claims costs more than the whole page.
+EXACT_COUNT_LIMIT = int(os.environ.get("EXACT_COUNT_LIMIT", "1000"))
 
 REST_FRAMEWORK = {
     # Hashed personal tokens for programs, session for people in the browsable API. Token

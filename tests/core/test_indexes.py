@@ -1,0 +1,299 @@
+"""The benchmark queries, built by the real FilterSets and querysets, use the indexes made for
+them (EXPLAIN on small data with sequential scans discouraged, so an index that can serve a
+query is chosen and one that cannot is absent from the plan)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from claims.filtersets import ClaimFilterSet, LocationFilterSet
+from claims.models import Citation, Claim, Location, UnitInvolvement
+from sources.filtersets import PublicationFilterSet, SourceFilterSet
+from sources.models import Publication, Source
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    LocationFactory,
+    PublicationFactory,
+    SourceFactory,
+    TopicFactory,
+    UnitFactory,
+    UnitInvolvementFactory,
+)
+from units.filtersets import UnitFilterSet
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_seqscan(db):
+    # Scoped to the test's transaction: a few rows would otherwise always be read sequentially.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+@pytest.fixture
+def orbat():
+    """A district › army › brigade chain with one claim about the brigade, among a few hundred
+    claims about another unit, so that each filter below is as selective as in production;
+    then ANALYZE, so the planner knows it."""
+    district = UnitFactory(name="Central Military District", echelon="military_district")
+    army = UnitFactory(name="2nd Combined Arms Army", echelon="army", parent=district)
+    brigade = UnitFactory(name="30th Motorized Rifle Brigade", parent=army)
+    claim = ClaimFactory(
+        title="Executions of prisoners near Robotyne",
+        status=Claim.Status.CORROBORATED,
+        marking="green",
+        occurred_start=dt.date(2022, 6, 1),
+    )
+    UnitInvolvementFactory(claim=claim, unit=brigade)
+    ClaimFactory(title="A recent claim", occurred_start=dt.date(2026, 11, 1))
+    others = Unit.objects.bulk_create(
+        Unit(name=f"Filler Brigade {n}", country="RU", echelon="brigade") for n in range(100)
+    )
+    publication = PublicationFactory()
+    fillers = Claim.objects.bulk_create(
+        Claim(
+            title=f"Shelling {n}",
+            statement="Artillery hit the city.",
+            occurred_start=dt.date(2025, 1, 1) + dt.timedelta(days=n % 300),
+            occurred_end=dt.date(2025, 1, 1) + dt.timedelta(days=n % 300),
+            best_grade="C3",
+        )
+        for n in range(400)
+    )
+    UnitInvolvement.objects.bulk_create(
+        UnitInvolvement(claim=filler, unit=others[(n + k * 7) % 100], role=role)
+        for n, filler in enumerate(fillers)
+        for k, role in enumerate(UnitInvolvement.Role.values)
+    )
+    Citation.objects.bulk_create(
+        Citation(claim=filler, publication=publication, credibility=3) for filler in fillers
+    )
+    Claim.objects.filter(pk__in=[filler.pk for filler in fillers]).update(
+        updated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        # What VACUUM does after a bulk load (it cannot run in the test's transaction): move
+        # the GIN indexes' pending entries into the index proper.
+        cursor.execute(
+            "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class c"
+            " ON c.oid = indexrelid JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'gin'"
+        )
+    return district, claim
+
+
+def plan(queryset) -> str:
+    """The plan of the query of one page of ``queryset`` (what a list request runs)."""
+    return queryset[:50].explain()
+
+
+def fk_index(model, column: str) -> str:
+    """Name of the index Django made for a foreign key column."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return next(
+        name
+        for name, info in constraints.items()
+        if info["index"] and info["columns"] == [column] and not info["primary_key"]
+    )
+
+
+def claims(user, **params):
+    """Claims as the list endpoint filters them for ``user``."""
+    request = RequestFactory().get("/api/claims/", params)
+    request.user = user
+    filterset = ClaimFilterSet(
+        data=request.GET, queryset=Claim.objects.visible_to(user), request=request
+    )
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs
+
+
+def test_claim_list_reads_the_partial_index_in_list_order(viewer, orbat):
+    """GIVEN the default claim list of a viewer (current claims, newest first) THEN one index
+    scan of ``claim_current_occurred_idx`` yields the page in order, with no sort step."""
+    explained = plan(claims(viewer))
+    assert "claim_current_occurred_idx" in explained
+    assert "Sort" not in explained
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [("-updated", "claim_updated_idx"), ("-created", "claim_current_created_idx")],
+)
+def test_claim_list_orderings_have_their_index(viewer, orbat, ordering, index):
+    assert index in plan(claims(viewer, ordering=ordering))
+
+
+def test_full_text_search_uses_the_stored_vector_and_its_gin_index(viewer, orbat):
+    """GIVEN a search WHEN the claims are filtered THEN the match is the GIN index on the
+    stored vector, never a to_tsvector() of each row."""
+    explained = plan(claims(viewer, search="executions"))
+    assert "claim_search_vector_idx" in explained
+    assert "to_tsvector" not in explained
+    assert list(claims(viewer, search="executions")) == [orbat[1]]
+
+
+def test_unit_subtree_filter_walks_parent_index_and_reads_claims_by_unit(viewer, orbat):
+    """GIVEN a top-level unit with subordinates THEN the recursive CTE follows the index on
+    ``parent_id`` (one query, not one per level) and claims are found by unit from the
+    involvement index."""
+    district, claim = orbat
+    queryset = claims(viewer, unit=district.pk, include_subordinates="true")
+    explained = plan(queryset)
+    assert "Recursive Union" in explained
+    assert fk_index(Unit, "parent_id") in explained
+    # Involvements by unit (a narrow subtree) or by claim while walking the list in order (a
+    # broad one): the planner picks by the subtree's size, never a scan of the table.
+    involvement_indexes = ("involvement_unit_claim_idx", fk_index(UnitInvolvement, "claim_id"))
+    assert any(index in explained for index in involvement_indexes), explained
+    assert "Seq Scan on claims_unitinvolvement" not in explained
+    assert list(queryset) == [claim]
+
+
+def test_claim_detail_reads_by_primary_key_and_citations_by_claim(viewer, orbat):
+    claim = orbat[1]
+    CitationFactory(claim=claim)
+    assert "claims_claim_pkey" in Claim.objects.visible_to(viewer).filter(pk=claim.pk).explain()
+    citations = claim.citations.all()
+    assert fk_index(citations.model, "claim_id") in citations.explain()
+
+
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [
+        (
+            {"occurred_before": "2022-12-31"},
+            ("claims_claim_occurred_start", "claim_current_occurred_idx"),
+        ),
+        ({"occurred_after": "2026-06-01"}, ("claims_claim_occurred_end",)),
+        ({"updated_since": "2026-01-01T00:00:00Z"}, ("claim_updated_idx",)),
+        ({"status": "corroborated"}, ("claims_claim_status",)),
+        ({"grade": "B2"}, ("claims_claim_best_grade",)),
+        ({"min_independent_lines": "2"}, ("claims_claim_independent_lines",)),
+        ({"marking": "green"}, ("claims_claim_marking",)),
+    ],
+)
+def test_claim_filters_on_columns_use_their_index(superuser, orbat, params, index):
+    explained = plan(claims(superuser, **params).order_by())
+    assert any(name in explained for name in index), explained
+
+
+def test_claim_filters_through_links_use_the_link_indexes(viewer, orbat):
+    """Topic, publication and place filters read claim ids from the link tables' indexes."""
+    claim = orbat[1]
+    topic = TopicFactory(name="POW executions", slug="pow-executions")
+    claim.topics.add(topic)
+    citation = CitationFactory(claim=claim)
+    place = LocationFactory(name="Robotyne")
+    claim.locations.add(place)
+    # Other claims linked to another topic and another place, so that reading the links of
+    # one topic or place by its index is the cheap way (as it is with real data).
+    fillers = list(Claim.objects.exclude(pk=claim.pk))
+    other_topic, other_place = TopicFactory(), LocationFactory(name="Elsewhere")
+    Claim.topics.through.objects.bulk_create(
+        Claim.topics.through(claim=filler, topic=other_topic) for filler in fillers
+    )
+    Claim.locations.through.objects.bulk_create(
+        Claim.locations.through(claim=filler, location=other_place) for filler in fillers
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    through_topic = fk_index(Claim.topics.through, "topic_id")
+    assert through_topic in plan(claims(viewer, topic=topic.slug))
+    assert "citation_pub_claim_idx" in plan(claims(viewer, publication=citation.publication_id))
+    through_place = fk_index(Claim.locations.through, "location_id")
+    assert through_place in plan(claims(viewer, location=place.pk))
+
+
+def _names_and_aliases(model, count: int = 1500) -> None:
+    """``count`` records of ``model`` with an alias each, then ANALYZE: on a handful of rows
+    reading a whole small index beats any trigram lookup, as it should."""
+    fields = {
+        Source: lambda n: {"name": f"Outlet {n}", "kind": "news_outlet", "country": "GB"},
+        Unit: lambda n: {"name": f"Unit {n}", "country": "RU", "echelon": "brigade"},
+        Location: lambda n: {"name": f"Village {n}", "kind": "settlement"},
+        Publication: lambda n: {"title": f"Report {n}", "kind": "article"},
+    }[model]
+    extra = {"source": SourceFactory()} if model is Publication else {}
+    records = model.objects.bulk_create(model(**fields(n), **extra) for n in range(count))
+    if model is not Publication:
+        alias_field = model._meta.get_field("aliases")
+        alias_field.related_model.objects.bulk_create(
+            alias_field.related_model(**{alias_field.field.name: record, "name": f"Alias {n}"})
+            for n, record in enumerate(records)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class c"
+            " ON c.oid = indexrelid JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'gin'"
+        )
+
+
+def _search(filterset_class, model, user, text: str) -> str:
+    request = RequestFactory().get("/", {"search": text})
+    request.user = user
+    queryset = model.objects.visible_to(user) if hasattr(model.objects, "visible_to") else None
+    filterset = filterset_class(
+        data={"search": text}, queryset=queryset or model.objects.all(), request=request
+    )
+    assert filterset.is_valid(), filterset.errors
+    return plan(filterset.qs)
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "model", "indexes"),
+    [
+        (SourceFilterSet, Source, ["source_name_trgm", "source_alias_name_trgm"]),
+        (UnitFilterSet, Unit, ["unit_name_trgm", "unit_abbreviation_trgm", "unit_alias_name_trgm"]),
+        (LocationFilterSet, Location, ["location_name_trgm", "location_alias_name_trgm"]),
+    ],
+)
+def test_name_and_alias_search_uses_trigram_indexes(superuser, filterset_class, model, indexes):
+    """GIVEN a substring search on names and aliases (``icontains``) THEN every name column
+    is matched through its trigram index on UPPER(name), the expression icontains compiles to."""
+    SourceFactory(name="Financial Times")
+    UnitFactory(name="155th Naval Infantry Brigade", abbreviation="155th NIB")
+    LocationFactory(name="Zaporizhia Oblast")
+    _names_and_aliases(model)
+    explained = _search(filterset_class, model, superuser, "infan")
+    for index in indexes:
+        assert index in explained, explained
+
+
+def test_publication_list_and_date_filter_use_their_indexes(superuser):
+    PublicationFactory(published_on=dt.date(2025, 2, 20))
+    _names_and_aliases(Publication)
+    request = RequestFactory().get("/")
+    request.user = superuser
+
+    def publications(**params):
+        filterset = PublicationFilterSet(
+            data=params, queryset=Publication.objects.visible_to(superuser), request=request
+        )
+        assert filterset.is_valid(), filterset.errors
+        return filterset.qs
+
+    assert "publication_current_pub_idx" in plan(publications())
+    assert "publication_title_trgm" in plan(publications(search="invest"))
+    after = plan(publications(published_after="2025-01-01").order_by())
+    assert "sources_publication_published_on" in after or "publication_current_pub_idx" in after
+
+
+def test_unit_ancestor_filter_walks_the_parent_index(superuser, orbat):
+    district = orbat[0]
+    request = RequestFactory().get("/")
+    request.user = superuser
+    filterset = UnitFilterSet(
+        data={"ancestor": district.pk}, queryset=Unit.objects.visible_to(superuser), request=request
+    )
+    assert filterset.is_valid(), filterset.errors
+    assert fk_index(Unit, "parent_id") in plan(filterset.qs)
+    assert filterset.qs.count() == 2
