@@ -143,6 +143,9 @@ def run(
             "detail": f"/api/claims/{detail_id}/?n=",
         }
         for name, path in targets.items():
+            # Sync workers finish requests queued by the previous run (wrk only stops
+            # sending): wait until a request is answered, so each run starts idle.
+            _wait_ready(port, token, timeout=180)
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
                 script.write(PAGES_LUA % {"path": path})
             command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "20s"]

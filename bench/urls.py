@@ -3,10 +3,18 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from bench.fixed import PrefetchFixClaimViewSet
 from bench.naive import NaiveClaimViewSet
 from config.urls import urlpatterns as app_urlpatterns
 
 router = SimpleRouter()
 router.register("claims", NaiveClaimViewSet, basename="naive-claim")
 
-urlpatterns = [path("bench/naive/", include(router.urls)), *app_urlpatterns]
+fixed = SimpleRouter()
+fixed.register("claims", PrefetchFixClaimViewSet, basename="fixed-claim")
+
+urlpatterns = [
+    path("bench/naive/", include(router.urls)),
+    path("bench/fixed/", include(fixed.urls)),
+    *app_urlpatterns,
+]
