@@ -46,7 +46,7 @@ from claims.models import (
 )
 from claims.services import refresh_corroboration
 from core.history import entry_path
-from core.querysets import may_see_marking
+from core.querysets import may_see_marking, restrict_marked
 from sources.models import (
     EvidenceFile,
     Publication,
@@ -97,6 +97,13 @@ KINDS = (
 )
 
 ProgressCallback = Callable[[int, int], None]
+
+# Links that are hidden with the marked records they join (``core.querysets.restrict_marked``).
+MARKED_VIA: dict[type[models.Model], tuple[str, ...]] = {
+    UnitInvolvement: ("claim",),
+    ClaimRelation: ("from_claim", "to_claim"),
+    PublicationReference: ("citing", "cited"),
+}
 
 
 @dataclass
@@ -336,7 +343,9 @@ class Importer:
         for start in range(0, len(ordered), 5000):
             chunk = ordered[start : start + 5000]
             found.update(model.objects.filter(uuid__in=chunk).values_list("uuid", "pk"))
-        if self.user is not None and model in (Claim, Publication, Citation, EvidenceFile):
+        if self.user is None or not found:
+            return found
+        if model in (Claim, Publication, Citation, EvidenceFile):
             visible = set()
             for archived in (False, True):
                 visible |= set(
@@ -344,10 +353,17 @@ class Importer:
                     .filter(pk__in=found.values())
                     .values_list("pk", flat=True)
                 )
-            hidden = {key for key, pk in found.items() if pk not in visible}
-            self.hidden.setdefault(model, set()).update(hidden)
-            found = {key: pk for key, pk in found.items() if key not in hidden}
-        return found
+        elif model in MARKED_VIA:
+            # A link of a hidden claim or publication is hidden with it.
+            rows = model.objects.filter(pk__in=found.values())
+            for path in MARKED_VIA[model]:
+                rows = restrict_marked(rows, self.user, path)
+            visible = set(rows.values_list("pk", flat=True))
+        else:
+            return found
+        hidden = {key for key, pk in found.items() if pk not in visible}
+        self.hidden.setdefault(model, set()).update(hidden)
+        return {key: pk for key, pk in found.items() if key not in hidden}
 
     def _dicts(self, name: str) -> Iterable[dict]:
         return (record for record in self.section(name) if isinstance(record, dict))

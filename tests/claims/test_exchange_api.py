@@ -235,8 +235,10 @@ def test_unreadable_imports_are_400s(editor_api, db, body):
 
 def test_import_cannot_reach_a_record_the_editor_may_not_see(editor_api, db):
     """GIVEN a RED claim not shared with the editor WHEN they import a citation of a RED
-    publication, or overwrite the RED claim, THEN both are refused without saying more."""
+    publication, overwrite the RED claim or take over its unit involvement THEN each is
+    refused, and the hidden records are unchanged."""
     hidden = ClaimFactory(title="Red claim", marking=Marking.RED)
+    hidden_involvement = UnitInvolvementFactory(claim=hidden)
     red_publication = PublicationFactory(marking=Marking.RED)
     document = {
         "format": "claimtrace",
@@ -254,6 +256,19 @@ def test_import_cannot_reach_a_record_the_editor_may_not_see(editor_api, db):
                     }
                 ],
             },
+            {
+                "uuid": "6b1f0c55-0000-4000-8000-000000000003",
+                "title": "Another",
+                "statement": "Another.",
+                # Taking over a hidden claim's unit involvement by its uuid.
+                "involvements": [
+                    {
+                        "uuid": str(hidden_involvement.uuid),
+                        "unit": str(hidden_involvement.unit.uuid),
+                        "role": "subject",
+                    }
+                ],
+            },
         ],
     }
 
@@ -263,7 +278,9 @@ def test_import_cannot_reach_a_record_the_editor_may_not_see(editor_api, db):
     fields = {(e["index"], e["field"]) for e in response.json()["errors"]}
     assert (0, "uuid") in fields
     assert (1, "citations[0].publication") in fields
+    assert (2, "involvements[0].uuid") in fields
     assert Claim.objects.get(pk=hidden.pk).title == "Red claim"
+    assert hidden.involvements.get().pk == hidden_involvement.pk
 
 
 # --- The list page's download -----------------------------------------------------------------
