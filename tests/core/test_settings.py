@@ -107,9 +107,10 @@ def test_production_settings_start_with_pool_replica_and_s3():
     connects THEN the connection comes from the pool, reads route to the replica and media
     go to S3 (nothing is contacted but PostgreSQL)."""
     database_url = settings.DATABASES["default"]
+    # The probe only connects: the server's maintenance database exists wherever the suite
+    # runs (CI's DATABASE_URL names a database that is never created, only its test_ copy).
     url = (
-        f"postgres://{database_url['USER']}@{database_url['HOST']}:{database_url['PORT']}/"
-        f"{database_url['NAME'].removeprefix('test_')}"
+        f"postgres://{database_url['USER']}@{database_url['HOST']}:{database_url['PORT']}/postgres"
     )
     env = {
         **os.environ,
