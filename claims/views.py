@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.http import HttpResponseRedirect
@@ -19,6 +18,7 @@ from claims.filtersets import ClaimFilterSet
 from claims.forms import CitationFormSet, ClaimForm, DateInput, InvolvementFormSet
 from claims.models import Claim, ClaimRelation, Location
 from claims.services import evidence_lines
+from core.api.pagination import CappedCountPaginator
 from core.history import change_log
 from core.views import AnalystPageMixin, EditorPageMixin, page_size
 from sources.models import Publication, Source
@@ -160,7 +160,9 @@ class PaginatedMixin:
 
     def paginate(self, queryset):
         size = page_size(self.request, self.default_page_size, self.max_page_size)
-        page = Paginator(queryset, size).get_page(self.request.GET.get("page"))
+        # The API's paginator: an exact count up to EXACT_COUNT_LIMIT, PostgreSQL's estimate
+        # above it, so a page of a million claims does not count them all.
+        page = CappedCountPaginator(queryset, size).get_page(self.request.GET.get("page"))
         page.object_list = list(page.object_list)
         return page
 

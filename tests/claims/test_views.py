@@ -128,6 +128,30 @@ def test_list_page_cost_is_the_same_for_1_and_50_rows(
     assert len(response.context["page"].object_list) == 50
 
 
+def test_list_says_about_when_the_count_is_estimated(client, viewer, many_claims, settings):
+    """GIVEN more claims than EXACT_COUNT_LIMIT WHEN the list is shown THEN its count is
+    PostgreSQL's estimate, said as such, and every page is still reachable."""
+    settings.EXACT_COUNT_LIMIT = 10
+    client.force_login(viewer)
+
+    response = client.get("/claims/", {"page_size": 25, "page": 3})
+
+    page = response.context["page"]
+    assert page.paginator.count_is_estimate
+    assert "about " in response.content.decode().split('class="result-count"')[1][:80]
+    assert len(page.object_list) == 10  # the last ten of sixty: no page cut short
+
+
+def test_list_counts_exactly_under_the_limit(client, viewer, many_claims, settings):
+    settings.EXACT_COUNT_LIMIT = 100
+    client.force_login(viewer)
+
+    response = client.get("/claims/")
+
+    assert response.context["page"].paginator.count == 60
+    assert not response.context["page"].paginator.count_is_estimate
+
+
 def test_list_leaves_out_red_claims(client, viewer, superuser):
     ClaimFactory(title="Open claim")
     ClaimFactory(title="RED claim", marking="red")
