@@ -509,8 +509,9 @@ def rich_world(viewer):
 LIST_QUERIES = {
     # session, user, count, claims (+authors), topics, locations, quantities,
     # citations (+publication +source), involvements (+unit +attributed_by),
-    # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units
-    "/api/claims/": 13,
+    # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units,
+    # the reader's groups (read once as constants for the citations prefetch)
+    "/api/claims/": 14,
     # session, user, count, claims: the brief form loads only what it renders
     # (ClaimQuerySet.with_brief_related)
     "/api/claims/?brief=1": 4,
