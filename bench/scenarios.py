@@ -148,11 +148,6 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, object]:
             max(3, iterations // 10),
             warmup=1,
         )
-        scenarios["list_prefetch_fix"] = measure(
-            "list_prefetch_fix",
-            lambda i: _ok(client.get("/bench/fixed/claims/", {"page": i % pages + 1})),
-            iterations,
-        )
         scenarios["list_brief"] = measure(
             "list_brief",
             lambda i: _ok(client.get("/api/claims/", {"page": i % pages + 1, "brief": 1})),

@@ -3,18 +3,13 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from bench.fixed import PrefetchFixClaimViewSet
 from bench.naive import NaiveClaimViewSet
 from config.urls import urlpatterns as app_urlpatterns
 
 router = SimpleRouter()
 router.register("claims", NaiveClaimViewSet, basename="naive-claim")
 
-fixed = SimpleRouter()
-fixed.register("claims", PrefetchFixClaimViewSet, basename="fixed-claim")
-
 urlpatterns = [
     path("bench/naive/", include(router.urls)),
-    path("bench/fixed/", include(fixed.urls)),
     *app_urlpatterns,
 ]

@@ -509,11 +509,12 @@ def rich_world(viewer):
 LIST_QUERIES = {
     # session, user, count, claims (+authors), topics, locations, quantities,
     # citations (+publication +source), involvements (+unit +attributed_by),
-    # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units
-    "/api/claims/": 13,
-    # the same less the ORBAT paths (the brief form still prefetches the nested data it
-    # does not render: 6 queries that could go)
-    "/api/claims/?brief=1": 12,
+    # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units,
+    # the reader's groups (read once as constants for the citations prefetch)
+    "/api/claims/": 14,
+    # session, user, count, claims: the brief form loads only what it renders
+    # (ClaimQuerySet.with_brief_related)
+    "/api/claims/?brief=1": 4,
     # session, user, count, citations (+claim +publication +source)
     "/api/citations/": 4,
     # session, user, count, sources (+affiliation), aliases, members

@@ -74,7 +74,8 @@ class DomainViewSet(viewsets.ModelViewSet):
     for ``?brief=1``) and ``filterset_class``. This base:
 
     - applies the model's visibility rule (``visible_to(user)``: markings, archived records)
-      and loading rule (``with_related()``) to every read;
+      and loading rule (``with_related()``, or ``with_brief_related()`` when the queryset has
+      one and ``?brief=1`` asks for the compact form) to every read;
     - runs every write in one transaction; detail responses carry an ``ETag`` (the record's
       version) and writes honour ``If-Match`` (412 when stale), checked on a locked row;
     - archives instead of deleting records that can be archived (``?purge=true`` deletes for
@@ -96,9 +97,16 @@ class DomainViewSet(viewsets.ModelViewSet):
         if hasattr(queryset, "visible_to"):
             # The single way in: what the user may not see is absent from lists and details.
             queryset = queryset.visible_to(user, archived=self.wants_archived())
-        if hasattr(queryset, "with_related"):
+        if self.uses_brief_serializer() and hasattr(queryset, "with_brief_related"):
+            # The compact form loads only what it renders (no nested evidence).
+            queryset = queryset.with_brief_related(user=user)
+        elif hasattr(queryset, "with_related"):
             queryset = queryset.with_related(user=user)
         return queryset
+
+    def uses_brief_serializer(self) -> bool:
+        """Whether this request is answered with ``brief_serializer_class``."""
+        return self.brief_serializer_class is not None and self.wants_brief()
 
     def wants_archived(self) -> bool:
         """Archived records instead of current ones: ``?archived=true`` or a restore."""
@@ -123,7 +131,7 @@ class DomainViewSet(viewsets.ModelViewSet):
         return self.queryset.model
 
     def get_serializer_class(self):
-        if self.brief_serializer_class is not None and self.wants_brief():
+        if self.uses_brief_serializer():
             return self.brief_serializer_class
         return super().get_serializer_class()
 

@@ -120,10 +120,11 @@ def test_list_page_cost_is_the_same_for_1_and_50_rows(
     # session, user, count, page, 6 prefetches (topics, places, numbers, citations, units,
     # relations), ORBAT chains, permissions (2), filter choices (topics, units, sources,
     # places), sharing groups and named recipients (2)
-    with django_assert_num_queries(19):
+    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    with django_assert_num_queries(20):
         response = client.get("/claims/", {"page_size": 1})
     assert len(response.context["page"].object_list) == 1
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get("/claims/", {"page_size": 50})
     assert len(response.context["page"].object_list) == 50
 
@@ -181,7 +182,8 @@ def test_claim_page_shows_evidence_units_and_marking(
     # permissions (2), evidence lines (4 + which of their publications the reader may see),
     # sharing groups, named recipients
     # (+4: the history reads each tracked list once: topics, places, sharing groups, people.)
-    with django_assert_max_num_queries(25):
+    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    with django_assert_max_num_queries(26):
         response = client.get(f"/claims/{claim.pk}/")
 
     body = response.content.decode()
@@ -431,7 +433,8 @@ def test_location_page_includes_places_inside(client, viewer, demo, django_asser
 
     # session, user, place, aliases, chain above, places inside, claims + 6 prefetches,
     # ORBAT chains, sharing groups, named recipients
-    with django_assert_max_num_queries(16):
+    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    with django_assert_max_num_queries(17):
         response = client.get(f"/locations/{oblast.pk}/")
 
     body = response.content.decode()

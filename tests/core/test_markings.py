@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from claims.models import Citation, Claim
 from sources.models import Publication
-from tests.factories import ClaimFactory, PublicationFactory, UserFactory
+from tests.factories import ClaimFactory, ClaimRelationFactory, PublicationFactory, UserFactory
 
 
 @pytest.fixture
@@ -101,3 +101,30 @@ def test_the_api_reads_and_writes_sharing_by_name(team, editor, editor_api):
     assert response.status_code == 201, response.json()
     assert response.json()["sharing_groups"] == ["Kursk cell"]
     assert list(Claim.objects.get().sharing_groups.all()) == [group]
+
+
+def test_a_listed_claim_shows_only_the_evidence_and_links_the_reader_may_see(team, viewer_api):
+    """GIVEN a CLEAR claim cited by a CLEAR, an AMBER+STRICT and an archived publication, with
+    an archived citation, and linked to a CLEAR, a RED and an archived claim
+    WHEN a viewer lists and reads it (``with_related`` prefetches without re-checking the
+    page's own claims)
+    THEN only the CLEAR publication's citation and the link to the CLEAR claim appear."""
+    claim = ClaimFactory(title="the listed claim")
+    shown = Citation.objects.create(claim=claim, publication=PublicationFactory())
+    Citation.objects.create(claim=claim, publication=PublicationFactory(marking="amber+strict"))
+    gone = PublicationFactory()
+    Citation.objects.create(claim=claim, publication=gone)
+    gone.archive()
+    Citation.objects.create(claim=claim, publication=PublicationFactory()).archive()
+    public, red, archived = ClaimFactory(), ClaimFactory(marking="red"), ClaimFactory()
+    for other in (public, red, archived):
+        ClaimRelationFactory(from_claim=claim, to_claim=other)
+    archived.archive()
+
+    listed = viewer_api.get("/api/claims/", {"search": "listed"}).json()["results"]
+    detail = viewer_api.get(f"/api/claims/{claim.pk}/").json()
+
+    for row in (*listed, detail):
+        assert row["id"] == claim.pk
+        assert [c["id"] for c in row["citations"]] == [shown.pk]
+        assert [r["claim"]["id"] for r in row["related"]] == [public.pk]
