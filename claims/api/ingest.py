@@ -3,7 +3,6 @@ reviewed draft → claims, units, citations, all or nothing)."""
 
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
@@ -252,17 +251,12 @@ class IngestAcceptView(APIView):
         data = incoming.validated_data
         publication = data["publication"]
         try:
-            with transaction.atomic():
-                if publication.pk is None:
-                    publication.stamp(request.user)
-                    publication.full_clean()
-                    publication.save()
-                result = accept_draft(
-                    data["draft"],
-                    publication=publication,
-                    user=request.user,
-                    reason=data.get("reason", ""),
-                )
+            result = accept_draft(
+                data["draft"],
+                publication=publication,
+                user=request.user,
+                reason=data.get("reason", ""),
+            )
         except IngestError as error:
             raise ValidationError(error.errors) from error
         return Response({"publication": publication.pk, **result.as_dict()}, status=201)

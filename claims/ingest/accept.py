@@ -339,12 +339,18 @@ def accept_draft(
 ) -> AcceptResult:
     """Create what the reviewed ``draft`` keeps, citing ``publication``, all or nothing.
 
-    Every record id in the draft is re-checked against what ``user`` may see (a client's ids
-    are never trusted); new units need ``units.add_unit``. Raises ``IngestError`` naming
-    every bad row, after rolling back whatever was written.
+    An unsaved ``publication`` (a new report) is written in the same transaction, so a
+    refused draft leaves no report behind. Every record id in the draft is re-checked against
+    what ``user`` may see (a client's ids are never trusted); new units need
+    ``units.add_unit``. Raises ``IngestError`` naming every bad row, after rolling back
+    whatever was written.
     """
-    acceptor = _Acceptor(draft, publication, user, reason)
     with transaction.atomic():
+        if publication.pk is None:
+            publication.stamp(user)
+            publication.full_clean()
+            publication.save()
+        acceptor = _Acceptor(draft, publication, user, reason)
         units = acceptor.units()
         if not acceptor.errors:
             acceptor.claims(units)

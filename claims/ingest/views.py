@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -198,12 +197,7 @@ class IngestAcceptView(IngestPageMixin, TemplateView):
         data = incoming.validated_data
         publication = data["publication"]
         try:
-            with transaction.atomic():
-                if publication.pk is None:
-                    publication.stamp(request.user)
-                    publication.full_clean()
-                    publication.save()
-                result = accept_draft(data["draft"], publication=publication, user=request.user)
+            result = accept_draft(data["draft"], publication=publication, user=request.user)
         except IngestError as error:
             return self.review(payload, errors=error.errors, status=400)
         request.session[RESULT_KEY] = {"publication": publication.pk, **result.as_dict()}

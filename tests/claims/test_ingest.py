@@ -428,6 +428,34 @@ def test_accept_is_all_or_nothing(db, editor):
     assert [model.objects.count() for model in (Unit, Claim, Citation, Quantity)] == counts
 
 
+def test_a_refused_draft_leaves_no_new_report_behind(db, editor):
+    """GIVEN a new, unsaved report publication and a draft with a bad row
+    WHEN it is accepted THEN the report is not written either (the command and the pages
+    pass a new report this way)."""
+    report = Publication(source=SourceFactory(), kind=Publication.Kind.REPORT, title="Update")
+    draft = build_draft(TANK_TEXT, dt.date(2025, 3, 5))
+    draft["claims"][3]["statement"] = ""
+
+    with pytest.raises(IngestError):
+        accept_draft(draft, publication=report, user=editor)
+
+    assert not Publication.objects.filter(title="Update").exists()
+
+
+def test_a_new_report_is_written_with_its_claims(db, editor):
+    report = Publication(source=SourceFactory(), kind=Publication.Kind.REPORT, title="Update")
+
+    result = accept_draft(
+        build_draft(TANK_TEXT, dt.date(2025, 3, 5)), publication=report, user=editor
+    )
+
+    saved = Publication.objects.get(title="Update")
+    assert saved.created_by == editor
+    assert set(Citation.objects.filter(publication=saved).values_list("claim", flat=True)) == set(
+        result.claims
+    )
+
+
 def test_accept_refuses_ids_the_user_may_not_see(db, editor):
     report = PublicationFactory()
     archived = UnitFactory(name="7th Tank Brigade")

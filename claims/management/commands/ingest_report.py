@@ -101,9 +101,8 @@ class Command(BaseCommand):
             published_on=options["date"],
             url=options["url"],
         )
+        # Saved by accept_draft with the claims that cite it, so a refused draft leaves none.
         publication._change_reason = "Created by ingest_report"
-        publication.full_clean()
-        publication.save()
         return publication
 
     def print_draft(self, draft: dict, form: str) -> None:
