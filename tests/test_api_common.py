@@ -608,3 +608,27 @@ def test_browsable_api_renders_forms_with_summary_relations(superuser_client, pa
     response = superuser_client.get(path, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert "<select" in response.content.decode()
+
+
+def test_list_filters_left_on_a_detail_url_do_not_hide_the_record(editor_api):
+    """GIVEN a claim that a list filter would exclude
+    WHEN its detail URL is read with that filter (and a search) left in the query string
+    THEN the record is still answered: a detail is reached by its id alone."""
+    claim = ClaimFactory(statement="Shelling of the bridge")
+    other_unit = UnitFactory()
+    response = editor_api.get(
+        f"/api/claims/{claim.pk}/", {"unit": other_unit.pk, "search": "unrelated words"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == claim.pk
+    listed = editor_api.get("/api/claims/", {"unit": other_unit.pk})
+    assert claim.pk not in [row["id"] for row in listed.json()["results"]]
+
+
+def test_write_permission_is_still_checked_against_the_declared_model(viewer_api):
+    """GIVEN a viewer (read-only role)
+    WHEN it tries to create a claim
+    THEN it is refused: the permission check learns the model from the declared queryset."""
+    response = viewer_api.post("/api/claims/", {"statement": "x"}, format="json")
+    assert response.status_code == 403
+    assert Claim.objects.count() == 0

@@ -104,6 +104,13 @@ class DomainViewSet(viewsets.ModelViewSet):
             queryset = queryset.with_related(user=user)
         return queryset
 
+    def filter_queryset(self, queryset):
+        if self.detail:
+            # A record is reached by its id alone: list filters left in a detail URL
+            # (``?search=``, ``?unit=``…) must not hide it, and building them costs time.
+            return queryset
+        return super().filter_queryset(queryset)
+
     def uses_brief_serializer(self) -> bool:
         """Whether this request is answered with ``brief_serializer_class``."""
         return self.brief_serializer_class is not None and self.wants_brief()
