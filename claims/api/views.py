@@ -6,6 +6,7 @@ from claims.services import analyse
 from core.api.viewsets import DomainViewSet
 from units.models import Unit
 
+from .listing import render_claims
 from .serializers import (
     CitationSerializer,
     ClaimBriefSerializer,
@@ -24,9 +25,26 @@ class ClaimViewSet(DomainViewSet):
     brief_serializer_class = ClaimBriefSerializer
     filterset_class = ClaimFilterSet
 
+    def renders_rows(self) -> bool:
+        """Whether this request is a full list, rendered by ``render_claims`` from plain rows."""
+        return self.action == "list" and not self.uses_brief_serializer()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.renders_rows():
+            # ``render_claims`` reads the related rows itself, as plain values.
+            queryset = queryset.prefetch_related(None)
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        if not self.renders_rows():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(render_claims(page, request.user))
+
     def prepare_page(self, objects: list) -> dict:
         # ORBAT paths of every unit on the page in one recursive query.
-        if self.wants_brief():
+        if self.wants_brief() or self.renders_rows():
             return {}
         unit_ids = {
             involvement.unit_id for claim in objects for involvement in claim.involvements.all()

@@ -1,0 +1,167 @@
+"""The claims list rendered from plain rows (``claims.api.listing``) is ClaimSerializer's JSON."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIRequestFactory
+
+from claims.api.listing import render_claims
+from claims.api.serializers import ClaimSerializer
+from claims.models import Citation, Claim
+from core.roles import ANALYST
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    ClaimRelationFactory,
+    LocationFactory,
+    PublicationFactory,
+    QuantityFactory,
+    SourceFactory,
+    TopicFactory,
+    UnitFactory,
+    UnitInvolvementFactory,
+    UserFactory,
+)
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rich_claims(editor):
+    """Claims with every rendered field filled, and evidence some readers may not see."""
+    team = Group.objects.create(name="Kursk desk")
+    colleague = UserFactory(username="colleague")
+    district = UnitFactory(
+        name="Leningrad Military District", abbreviation="LMD", echelon="military_district"
+    )
+    army = UnitFactory(name="6th Combined Arms Army", abbreviation="", parent=district)
+    brigade = UnitFactory(name="25th Motorized Rifle Brigade", abbreviation="25th MRB", parent=army)
+    people = SourceFactory(name="General Staff of Ukraine", kind="government", reliability="C")
+    first = ClaimFactory(
+        title="Brigade crossed the river",
+        notes="Seen from two angles.",
+        occurred_start=dt.date(2024, 10, 1),
+        occurred_end=dt.date(2024, 12, 31),
+        occurred_precision="month",
+        best_grade="B2",
+        independent_lines=2,
+        disputes=1,
+        suggested_status="disputed",
+        confidence="likely",
+        created_by=editor,
+        updated_by=colleague,
+    )
+    first.topics.add(TopicFactory(name="River crossings"), TopicFactory(name="Armour"))
+    first.locations.add(
+        LocationFactory(name="Kupiansk", latitude=Decimal("49.71"), longitude=Decimal("37.61")),
+        LocationFactory(name="Oskil river"),
+    )
+    first.sharing_groups.add(team)
+    first.shared_with.add(colleague)
+    QuantityFactory(
+        claim=first, low=Decimal("12"), high=Decimal("15.5"), as_of=dt.date(2024, 11, 2)
+    )
+    QuantityFactory(claim=first, measure="vehicles", low=3, approximate=True, note="Tanks.")
+    UnitInvolvementFactory(claim=first, unit=brigade, attributed_by=people, note="Named.")
+    UnitInvolvementFactory(claim=first, unit=district, role="mentioned")
+    CitationFactory(
+        claim=first,
+        publication=PublicationFactory(
+            published_on=dt.date(2024, 11, 1), published_precision="month", url="https://x.test/"
+        ),
+        excerpt="Footage shows the crossing.",
+        excerpt_language="uk",
+        translation="Footage shows the crossing.",
+        locator_page="3",
+        locator_paragraph=2,
+        locator_timestamp=dt.timedelta(minutes=1, seconds=23),
+        locator_footnote="5",
+        note="Geolocated.",
+    )
+    CitationFactory(
+        claim=first, publication=PublicationFactory(published_on=None), stance="disputes"
+    )
+    # Evidence only the sharing group may see: a publication and a linked claim.
+    CitationFactory(claim=first, publication=PublicationFactory(marking="amber"))
+    amber = PublicationFactory(marking="amber")
+    amber.sharing_groups.add(team)
+    CitationFactory(claim=first, publication=amber, credibility=4)
+    hidden = ClaimFactory(title="Hidden link", marking="red")
+    ClaimRelationFactory(from_claim=first, to_claim=hidden)
+    second = ClaimFactory(title="Second claim", ongoing=True, occurred_precision="day")
+    ClaimRelationFactory(from_claim=first, to_claim=second, kind="refines", note="Narrower.")
+    ClaimFactory(title="Bare claim", occurred_start=None)
+    return team
+
+
+def _serialized(user) -> list[dict]:
+    """The list as ClaimSerializer renders it, with the ORBAT paths its view prepares."""
+    claims = list(Claim.objects.visible_to(user).with_related(user=user))
+    unit_ids = sorted({i.unit_id for claim in claims for i in claim.involvements.all()})
+    request = APIRequestFactory().get("/api/claims/")
+    request.user = user
+    context = {"request": request, "prepared": {"orbat_paths": Unit.objects.orbat_paths(unit_ids)}}
+    return ClaimSerializer(claims, many=True, context=context).data
+
+
+def _rendered(user) -> list[dict]:
+    claims = list(Claim.objects.visible_to(user).select_related("created_by", "updated_by"))
+    return render_claims(claims, user)
+
+
+@pytest.mark.parametrize("in_group", [False, True])
+def test_rows_render_exactly_what_the_serializer_renders(rich_claims, in_group):
+    reader = UserFactory(username="reader")
+    reader.groups.add(Group.objects.get(name=ANALYST))
+    if in_group:
+        reader.groups.add(rich_claims)
+    expected = [dict(row) for row in _serialized(reader)]
+    rendered = _rendered(reader)
+    assert rendered == expected
+    # Every field and nesting is really there (not two empty lists compared).
+    first = next(row for row in rendered if row["title"] == "Brigade crossed the river")
+    assert first["units"][0]["orbat_path"] == "25th MRB › 6th Combined Arms Army › LMD"
+    assert first["citations"][0]["locator"]["display"] == "fn. [5], p. 3, ¶ 2, 00:01:23"
+    assert first["quantities"][0]["high"] == "15.5000"
+    assert first["locations"][0]["latitude"] is not None
+    assert [r["claim"]["title"] for r in first["related"]] == ["Second claim"]
+    assert len(first["citations"]) == (3 if in_group else 2)
+
+
+def test_readers_see_only_their_evidence(rich_claims, outsider):
+    rendered = {row["title"]: row for row in _rendered(outsider)}
+    first = rendered["Brigade crossed the river"]
+    assert all(c["publication"]["marking"] != "amber" for c in first["citations"])
+    assert "Hidden link" not in rendered
+    assert [r["claim"]["title"] for r in first["related"]] == ["Second claim"]
+
+
+def test_archived_citations_are_left_out(rich_claims, outsider):
+    citation = Citation.objects.filter(note="Geolocated.").get()
+    citation.archived_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    citation.save()
+    first = next(row for row in _rendered(outsider) if row["title"] == "Brigade crossed the river")
+    assert "Geolocated." not in [c["note"] for c in first["citations"]]
+
+
+def test_the_api_list_is_the_serializer_list_in_a_constant_number_of_queries(
+    rich_claims, editor, editor_api, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(16):
+        response = editor_api.get("/api/claims/")
+    assert response.status_code == 200
+    assert response.json()["results"] == [dict(row) for row in _serialized(editor)]
+    for index in range(60):
+        claim = ClaimFactory(title=f"More {index}")
+        CitationFactory(claim=claim)
+        UnitInvolvementFactory(claim=claim)
+    with django_assert_max_num_queries(16):
+        response = editor_api.get("/api/claims/", {"page_size": 100})
+    assert len(response.json()["results"]) == 63
+
+
+def test_an_empty_page_renders_nothing(outsider):
+    assert render_claims([], outsider) == []
