@@ -13,6 +13,7 @@ from claims.models import (
     Topic,
     UnitInvolvement,
 )
+from claims.services import ClaimEvidence
 from core.api.fields import SummaryRelatedField
 from core.api.serializers import AliasListField, StampedModelSerializer
 from sources.api.serializers import PublicationSummarySerializer, SourceSummarySerializer
@@ -111,6 +112,22 @@ class EvidenceLineSerializer(serializers.Serializer):
     grouped_because = serializers.CharField()
     grade = serializers.CharField()
     speakers = serializers.ListField(child=serializers.CharField())
+
+
+def with_evidence(data: dict, evidence: ClaimEvidence) -> dict:
+    """A rendered claim with its lines of evidence, as its detail shows it.
+
+    The detail counts what this reader may see (``evidence``, from ``analyse(…, user)``), so
+    the grade and counts match the lines it explains, not the stored fields every reader
+    shares.
+    """
+    summary = evidence.corroboration
+    data["grade"] = summary.best_grade or None
+    data["independent_lines"] = summary.independent_lines
+    data["disputes"] = summary.disputes
+    data["suggested_status"] = summary.suggested_status
+    data["evidence_lines"] = EvidenceLineSerializer(evidence.lines, many=True).data
+    return data
 
 
 class ClaimSummarySerializer(serializers.ModelSerializer):
@@ -277,7 +294,7 @@ class ClaimSerializer(StampedModelSerializer):
         allow_null=True,
         default=None,
         help_text="Detail only (null in lists): the independent lines of evidence and why "
-        "publications are grouped into one.",
+        "publications are grouped into one (``with_evidence``).",
     )
 
     class Meta:
@@ -319,22 +336,6 @@ class ClaimSerializer(StampedModelSerializer):
         ):
             attrs["occurred_end"] = None
         return super().validate(attrs)
-
-    def to_representation(self, instance: Claim) -> dict:
-        data = super().to_representation(instance)
-        evidence = self.context.get("prepared", {}).get("evidence", {}).get(instance.pk)
-        if evidence is None:
-            # Lists stay cheap: the explanation is computed for a single claim only.
-            data["evidence_lines"] = None
-            return data
-        # The detail counts what this reader may see, so it matches the lines it explains.
-        summary = evidence.corroboration
-        data["grade"] = summary.best_grade or None
-        data["independent_lines"] = summary.independent_lines
-        data["disputes"] = summary.disputes
-        data["suggested_status"] = summary.suggested_status
-        data["evidence_lines"] = EvidenceLineSerializer(evidence.lines, many=True).data
-        return data
 
     def validate_related(self, relations: list[dict]) -> list[dict]:
         if self.instance is not None and any(r["to_claim"] == self.instance for r in relations):

@@ -1,5 +1,7 @@
 """API endpoints of claims, citations, places and topics."""
 
+from rest_framework.response import Response
+
 from claims.filtersets import CitationFilterSet, ClaimFilterSet, LocationFilterSet, TopicFilterSet
 from claims.models import Citation, Claim, Location, Topic
 from claims.services import analyse
@@ -14,6 +16,7 @@ from .serializers import (
     LocationSerializer,
     LocationSummarySerializer,
     TopicSerializer,
+    with_evidence,
 )
 
 
@@ -26,8 +29,9 @@ class ClaimViewSet(DomainViewSet):
     filterset_class = ClaimFilterSet
 
     def renders_rows(self) -> bool:
-        """Whether this request is a full list, rendered by ``render_claims`` from plain rows."""
-        return self.action == "list" and not self.uses_brief_serializer()
+        """Whether this read is rendered by ``render_claims`` from plain rows: full lists and
+        details (writes answer through the serializer that validated them)."""
+        return self.action in {"list", "retrieve"} and not self.uses_brief_serializer()
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -42,19 +46,25 @@ class ClaimViewSet(DomainViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(render_claims(page, request.user))
 
+    def retrieve(self, request, *args, **kwargs):
+        if not self.renders_rows():
+            return super().retrieve(request, *args, **kwargs)
+        claim = self.get_object()
+        self._etag_instance = claim
+        (data,) = render_claims([claim], request.user)
+        # The explanation of the lines (four queries), on the detail only: lists show the
+        # stored counts and stay cheap.
+        evidence = analyse([claim], user=request.user)[claim.pk]
+        return Response(with_evidence(data, evidence))
+
     def prepare_page(self, objects: list) -> dict:
-        # ORBAT paths of every unit on the page in one recursive query.
+        # What a write answers with (reads render rows): the ORBAT paths of its units.
         if self.wants_brief() or self.renders_rows():
             return {}
         unit_ids = {
             involvement.unit_id for claim in objects for involvement in claim.involvements.all()
         }
-        prepared = {"orbat_paths": Unit.objects.orbat_paths(sorted(unit_ids))}
-        if self.action == "retrieve":
-            # The explanation of the lines (four queries), on the detail only: lists show the
-            # stored counts and stay as cheap as before.
-            prepared["evidence"] = analyse(objects, user=self.request.user)
-        return prepared
+        return {"orbat_paths": Unit.objects.orbat_paths(sorted(unit_ids))}
 
 
 class CitationViewSet(DomainViewSet):

@@ -1,15 +1,18 @@
 """The claims list rendered from plain rows (``claims.api.listing``) is ClaimSerializer's JSON."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.test import APIRequestFactory
 
 from claims.api.listing import render_claims
-from claims.api.serializers import ClaimSerializer
+from claims.api.serializers import ClaimSerializer, with_evidence
 from claims.models import Citation, Claim
+from claims.services import analyse
 from core.roles import ANALYST
 from tests.factories import (
     CitationFactory,
@@ -165,3 +168,37 @@ def test_the_api_list_is_the_serializer_list_in_a_constant_number_of_queries(
 
 def test_an_empty_page_renders_nothing(outsider):
     assert render_claims([], outsider) == []
+
+
+@pytest.mark.parametrize("in_group", [False, True])
+def test_the_detail_is_the_serializer_with_the_readers_evidence(rich_claims, in_group, client):
+    reader = UserFactory(username="reader")
+    reader.groups.add(Group.objects.get(name=ANALYST))
+    if in_group:
+        reader.groups.add(rich_claims)
+    claim = Claim.objects.get(title="Brigade crossed the river")
+    (expected,) = [row for row in _serialized(reader) if row["id"] == claim.pk]
+    expected = with_evidence(dict(expected), analyse([claim], user=reader)[claim.pk])
+    client.force_login(reader)
+    response = client.get(f"/api/claims/{claim.pk}/")
+    assert response.status_code == 200
+    assert response.json() == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+    assert response["ETag"] == f'"{claim.pk}-{claim.version}"'
+    # The lines count what this reader may see: the shared publication adds a line.
+    lines = response.json()["evidence_lines"]
+    assert len(lines) == response.json()["independent_lines"] == (2 if in_group else 1)
+
+
+def test_the_detail_takes_a_constant_number_of_queries(
+    rich_claims, editor_api, django_assert_max_num_queries
+):
+    claim = Claim.objects.get(title="Brigade crossed the river")
+    with django_assert_max_num_queries(20) as captured:
+        assert editor_api.get(f"/api/claims/{claim.pk}/").status_code == 200
+    few = len(captured)
+    for _ in range(20):
+        CitationFactory(claim=claim)
+        UnitInvolvementFactory(claim=claim)
+    with django_assert_max_num_queries(few):
+        response = editor_api.get(f"/api/claims/{claim.pk}/")
+    assert len(response.json()["citations"]) == 24
