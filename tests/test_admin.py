@@ -51,7 +51,8 @@ PINNED_QUERIES = {
     Claim: 8,
     # + the rows, with claim, publication and source JOINed = 5.
     Citation: 5,
-    # + the rows, the page's ORBAT paths (one recursive query), the "country" filter's values = 7.
+    # + the rows, the page's ORBAT paths (one query on the closure table), the "country"
+    # filter's values = 7.
     Unit: 7,
     # + the rows with their source, the date hierarchy (date range, dates), the "language"
     # filter's values = 8.

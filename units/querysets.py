@@ -1,25 +1,53 @@
 """Loading rules and ORBAT tree queries for units, and the upkeep of the ORBAT closure."""
 
+from collections import defaultdict
+
 from django.apps import apps
 from django.db import connection, models
 
 from core.querysets import MAX_TREE_DEPTH, TreeQuerySet, VisibleQuerySet
 
 
+def _closure():
+    """``UnitAncestor`` (defined in models.py, which imports this module)."""
+    return apps.get_model("units", "UnitAncestor")
+
+
 class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
-    """Queryset of units; ancestor chains come from ``TreeQuerySet``, subtrees from the
-    closure table (``UnitAncestor``)."""
+    """Queryset of units; subtrees and ancestor chains come from the closure table
+    (``UnitAncestor``), ``ancestors_of`` and ``ancestor_ids`` from ``TreeQuerySet`` on top."""
 
     def with_related(self, user=None):
         """What a unit shows: parent, direct subordinates, aliases and honorific titles."""
         return self.select_related("parent").prefetch_related("aliases", "honorifics", "children")
 
     def orbat_paths(self, ids: list[int]) -> dict[int, str]:
-        """Short ORBAT path per unit id ("30th MRB › 2nd CAA › Central MD"), in one query."""
-        return {
-            start: " › ".join(node.short_name for node in chain)
-            for start, chain in self.ancestor_paths(ids).items()
-        }
+        """Short ORBAT path per unit id ("30th MRB › 2nd CAA › Central MD"), in one query
+        reading only the names (a page of claims asks for a hundred units' paths)."""
+        rows = (
+            _closure()
+            .objects.filter(unit__in=ids)
+            .order_by("unit_id", "depth")
+            .values_list("unit_id", "ancestor__abbreviation", "ancestor__name")
+        )
+        names: dict[int, list[str]] = defaultdict(list)
+        for unit_id, abbreviation, name in rows:
+            names[unit_id].append(abbreviation or name)
+        return {unit_id: " › ".join(chain) for unit_id, chain in names.items()}
+
+    def ancestor_paths(self, ids: list[int]) -> dict[int, list]:
+        """For each id, its chain from itself up to the top, in one query on the closure (an
+        index range per unit instead of a recursive walk of the units table)."""
+        rows = (
+            _closure()
+            .objects.filter(unit__in=ids)
+            .select_related("ancestor")
+            .order_by("unit_id", "depth")
+        )
+        paths: dict[int, list] = defaultdict(list)
+        for row in rows:
+            paths[row.unit_id].append(row.ancestor)
+        return dict(paths)
 
     def descendants_of(self, *roots: "models.Model | int", include_self: bool = True):
         """Every unit below ``roots`` (and the roots themselves unless ``include_self=False``),
@@ -31,14 +59,14 @@ class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """``bulk_create`` skips ``save()``: the closure is rebuilt after it."""
         created = super().bulk_create(objs, *args, **kwargs)
-        apps.get_model("units", "UnitAncestor").objects.rebuild()
+        _closure().objects.rebuild()
         return created
 
     def update(self, **kwargs) -> int:
         """``update()`` skips ``save()``: a changed parent rebuilds the closure after it."""
         count = super().update(**kwargs)
         if "parent" in kwargs or "parent_id" in kwargs:
-            apps.get_model("units", "UnitAncestor").objects.rebuild()
+            _closure().objects.rebuild()
         return count
 
 
@@ -48,8 +76,7 @@ def subtree_ids(*root_ids: int) -> models.QuerySet:
     PostgreSQL estimates it from the closure's statistics on ``ancestor_id`` (a top-level
     unit is among the most common values), where a recursive CTE's size is a guess.
     """
-    closure = apps.get_model("units", "UnitAncestor")
-    return closure.objects.filter(ancestor__in=root_ids).values("unit_id")
+    return _closure().objects.filter(ancestor__in=root_ids).values("unit_id")
 
 
 class UnitAncestorQuerySet(models.QuerySet):
@@ -69,7 +96,9 @@ class UnitAncestorQuerySet(models.QuerySet):
         Walks up from every unit at once; a cycle written around ``save()`` stops at
         ``MAX_TREE_DEPTH`` and keeps each pair once, at its smallest depth.
         """
-        units = connection.ops.quote_name(apps.get_model("units", "Unit")._meta.db_table)
+        units = connection.ops.quote_name(
+            self.model._meta.get_field("unit").related_model._meta.db_table
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {self._table()}")
             cursor.execute(

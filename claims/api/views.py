@@ -25,7 +25,7 @@ class ClaimViewSet(DomainViewSet):
     filterset_class = ClaimFilterSet
 
     def prepare_page(self, objects: list) -> dict:
-        # ORBAT paths of every unit on the page in one recursive query.
+        # ORBAT paths of every unit on the page in one query (the closure table).
         if self.wants_brief():
             return {}
         unit_ids = {

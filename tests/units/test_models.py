@@ -94,10 +94,11 @@ def test_database_refuses_a_self_parent_written_around_the_model(orbat):
 
 
 def test_tree_queries_stop_on_a_cycle_written_in_raw_sql(orbat):
-    """A cycle that bypassed validation must not make the recursive queries loop forever."""
+    """A cycle that bypassed validation must not make the tree queries loop forever: the
+    closure rebuilt after update() holds each unit of the cycle once."""
     Unit.objects.filter(pk=orbat["district"].pk).update(parent=orbat["storm"].pk)
     assert set(orbat["district"].descendants()) == {orbat["army"], orbat["brigade"], orbat["storm"]}
-    assert 3 < len(orbat["army"].ancestors()) <= 64
+    assert orbat["army"].ancestors() == [orbat["district"], orbat["storm"], orbat["brigade"]]
 
 
 def test_unit_names_are_unique_under_a_parent_and_at_the_top(orbat):
@@ -198,7 +199,8 @@ def test_saving_without_moving_leaves_the_closure_alone(orbat):
     brigade.description = "Formed in 2009."
     with CaptureQueriesContext(connection) as queries:
         brigade.save()
-    assert not any("unitancestor" in query["sql"] for query in queries.captured_queries)
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert not any("unitancestor" in sql for sql in writes)
 
     moved = Unit.objects.only("pk", "name", "version").get(pk=orbat["storm"].pk)
     moved.parent_id = orbat["army"].pk
