@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from core.querysets import MAX_TREE_DEPTH, TreeQuerySet, VisibleQuerySet
 
@@ -91,7 +91,7 @@ class UnitAncestorQuerySet(models.QuerySet):
         return connection.ops.quote_name(self.model._meta.db_table)
 
     def rebuild(self) -> None:
-        """Recompute every row from the units' ``parent_id`` (two statements).
+        """Recompute every row from the units' ``parent_id`` (two statements, one transaction).
 
         Walks up from every unit at once; a cycle written around ``save()`` stops at
         ``MAX_TREE_DEPTH`` and keeps each pair once, at its smallest depth.
@@ -99,7 +99,8 @@ class UnitAncestorQuerySet(models.QuerySet):
         units = connection.ops.quote_name(
             self.model._meta.get_field("unit").related_model._meta.db_table
         )
-        with connection.cursor() as cursor:
+        # One transaction: no reader sees the table emptied.
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {self._table()}")
             cursor.execute(
                 f"INSERT INTO {self._table()} (unit_id, ancestor_id, depth)"
@@ -124,7 +125,8 @@ class UnitAncestorQuerySet(models.QuerySet):
 
     def move(self, unit_id: int, parent_id: int | None) -> None:
         """``unit_id`` has a new parent: its whole subtree leaves the old ancestors and joins
-        the new ones (two statements, rows inside the subtree untouched)."""
+        the new ones (two statements, rows inside the subtree untouched; ``Unit.save()`` runs
+        them in its transaction)."""
         table = self._table()
         with connection.cursor() as cursor:
             cursor.execute(
