@@ -114,11 +114,7 @@ class ClaimFilterSet(BaseFilterSet):
 
     def filter_unit(self, queryset: QuerySet, name: str, value: Unit) -> QuerySet:
         subordinates = bool(self.form.cleaned_data.get("include_subordinates"))
-        # Lists page through up to a million claims: the subtree as a list of ids lets
-        # PostgreSQL estimate it (ClaimQuerySet.involving_unit).
-        return queryset.involving_unit(
-            value.pk, include_subordinates=subordinates, subtree_as_list=True
-        )
+        return queryset.involving_unit(value.pk, include_subordinates=subordinates)
 
     def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
         """Modifiers read by another filter (``include_subordinates``) filter nothing alone."""

@@ -10,14 +10,23 @@ from django.db.models import Case, Expression, FloatField, Prefetch, Q, Value, W
 
 from core.filtersets import is_postgresql
 from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
+from units.querysets import subtree_ids
 
 # The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves.
 NEWEST_FIRST = ("-occurred_start", "-pk")
-# Subtrees up to this many units are passed to the claim query as a list of ids; larger ones
-# stay a subquery, as a longer list costs more to plan than it saves. At a million claims a
-# top-level unit has 15,000 units below it: as a subquery (estimated at 221 units) its first
-# page took 2.8 s, as a list 150 ms (planning included).
-SUBTREE_AS_LIST_MAX = 25_000
+# Up to this many involvements, the claims of a unit (and its subtree) are read by id first.
+# Walking the list in date order and checking each claim finds a battalion's 100 claims only
+# after most of a million; and PostgreSQL will not drive from the involvements by itself, as it
+# charges the marking rule's sharing subquery again for every claim it would look up by key.
+# At a million claims (load 3 on 2 cores): a subtree with 1,500 involvements takes 1.2 s a
+# request walking, 0.25 s by id; past 5,000 ids, planning and reading them cost as much as the
+# walk (10,000: 0.7 s either way).
+FEW_INVOLVEMENTS = 5000
+# Up to this many units, a subtree is given to the claim query as a list of ids: checking a
+# claim's units against a hashed list is cheaper than probing the closure for each (a district
+# of 200 units: 40 ms against 150 ms for the count); a longer list costs more to plan than it
+# saves (a top-level unit's 15,000 units: 130 ms to count, 210 ms for the page).
+FEW_UNITS = 1000
 # The text search configuration of the stored vector (migration claims 0005_search_indexes).
 SEARCH_CONFIG = "english"
 # How many matches are ranked by relevance: the most recent ones. Ranking reads each match's
@@ -163,35 +172,37 @@ class ClaimQuerySet(MarkedQuerySet):
             return list(self[start:stop])
         return _relevance_page(*relevance, start, stop)
 
-    def involving_unit(
-        self, unit_id: int, include_subordinates: bool = False, subtree_as_list: bool = False
-    ):
+    def involving_unit(self, unit_id: int, include_subordinates: bool = False):
         """Claims about a unit, or about it and every unit below it in the ORBAT.
 
-        ``subtree_as_list`` reads the subtree first (one more query) for a better plan on a
-        large table; see below.
+        Lists page through a million claims, newest first, and the plan that is fast depends
+        on how many claims match, so the filter takes one of three shapes (one or two small
+        queries first, see ``FEW_UNITS`` and ``FEW_INVOLVEMENTS``):
+
+        - a large subtree (a country's armed forces, 30% of the claims): a subquery on the
+          ORBAT closure (``units.UnitAncestor``); PostgreSQL walks the claims in list order,
+          checks each through the involvement and closure indexes and stops at the page's end;
+        - few involvements (a battalion): their claim ids, read first and given as a list;
+        - else (a district): the subtree's unit ids, read from the closure and given as a
+          list, which PostgreSQL estimates from its statistics and checks by hashing while it
+          walks the claims in list order.
         """
-        Unit = apps.get_model("units", "Unit")
-        if include_subordinates and not subtree_as_list:
-            condition = Q(unit__in=Unit.objects.subtree_ids_sql(unit_id))
-        elif include_subordinates:
-            # The subtree's ids are read first (one recursive query) and given as a list:
-            # PostgreSQL estimates a list of units from its statistics, but guesses a recursive
-            # CTE's size, and with a district's 2,000 units guessed at 500 it sorted 180,000
-            # claims instead of walking the list index (3 s against 10 ms at a million claims).
-            subtree = list(
-                Unit.objects.descendants_of(unit_id)
-                .order_by()
-                .values_list("pk", flat=True)[: SUBTREE_AS_LIST_MAX + 1]
-            )
-            if len(subtree) > SUBTREE_AS_LIST_MAX:
-                subtree = Unit.objects.subtree_ids_sql(unit_id)
-            condition = Q(unit__in=subtree)
-        else:
-            condition = Q(unit=unit_id)
-        # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
         Involvement = apps.get_model("claims", "UnitInvolvement")
-        return self.filter(pk__in=Involvement.objects.filter(condition).values("claim_id"))
+        units: list[int] = [unit_id]
+        if include_subordinates:
+            subtree = subtree_ids(unit_id)
+            units = list(subtree.values_list("unit_id", flat=True)[: FEW_UNITS + 1])
+            if len(units) > FEW_UNITS:
+                below = Involvement.objects.filter(unit__in=subtree)
+                # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
+                return self.filter(pk__in=below.values("claim_id"))
+        involvements = Involvement.objects.filter(unit__in=units)
+        # Unordered: the first few found tell few from many.
+        probe = involvements.order_by().values_list("claim_id", flat=True)
+        few = list(probe[: FEW_INVOLVEMENTS + 1])
+        if len(few) <= FEW_INVOLVEMENTS:
+            return self.filter(pk__in=set(few))
+        return self.filter(pk__in=involvements.values("claim_id"))
 
     def at_location(self, location_id: int, include_inside: bool = True):
         """Claims at a place, or at it and every place inside it."""

@@ -21,6 +21,8 @@ How it stays fast and small:
   ``corroboration_for``);
 - columns the database fills itself (a generated search vector, a trigger) are never listed;
   fields added later with a constant default get that default.
+- the ORBAT closure (``units.UnitAncestor``), which ``Unit.save()`` keeps on other paths, is
+  recomputed in one statement once the units are written.
 
 Synthetic rows have no history rows: they were never edited, and a million "created" entries
 would only slow down the history tables. They have no author (``created_by`` is null, as for
@@ -51,7 +53,7 @@ from sources.models import (
     Source,
     SourceAlias,
 )
-from units.models import Unit, UnitAlias
+from units.models import Unit, UnitAlias, UnitAncestor
 
 from .models import (
     Citation,
@@ -859,6 +861,8 @@ class Generator:
         alias_table = Table(UnitAlias, ["unit_id", "name"])
         self._count("units", written)
         self._count("unit aliases", alias_table.write(aliases))
+        # COPY skips Unit.save(), which keeps the ORBAT closure: compute it in one statement.
+        UnitAncestor.objects.rebuild()
         self.progress("units", written, total)
 
     # -- sources: organisations (some speaking for others) and their people

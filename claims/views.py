@@ -58,7 +58,7 @@ def summarize_evidence(claim: Claim) -> EvidenceSummary:
 
 def attach_orbat(claims: list[Claim]) -> None:
     """Give every involvement of ``claims`` its chain of command (``involvement.chain``:
-    the unit first, the top last), for all units on the page in one recursive query."""
+    the unit first, the top last), for all units on the page in one query (the closure table)."""
     involvements = [inv for claim in claims for inv in claim.involvements.all()]
     chains = Unit.objects.ancestor_paths(sorted({inv.unit_id for inv in involvements}))
     for involvement in involvements:

@@ -80,7 +80,7 @@ class UnitAdmin(ExchangeAdminMixin, BaseAdmin):
     inlines = (UnitAliasInline, UnitHonorificInline, ChildUnitInline)
 
     def annotate_page(self, request: HttpRequest, objects) -> None:
-        # The ORBAT path of every unit on the page comes from one recursive query; without
+        # The ORBAT path of every unit on the page comes from one closure-table query; without
         # this each row would walk its chain of command on its own.
         units = list(objects)
         paths = Unit.objects.orbat_paths([unit.pk for unit in units])

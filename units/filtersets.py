@@ -4,6 +4,7 @@ import django_filters
 
 from core.filtersets import BaseFilterSet
 from units.models import Unit
+from units.querysets import subtree_ids
 
 
 class UnitFilterSet(BaseFilterSet):
@@ -26,5 +27,5 @@ class UnitFilterSet(BaseFilterSet):
         fields = ["search", "country", "echelon", "branch", "parent", "ancestor"]
 
     def filter_ancestor(self, queryset, name: str, value: Unit):
-        """Units anywhere below ``value`` in the ORBAT (one recursive subquery)."""
-        return queryset.filter(pk__in=Unit.objects.subtree_ids_sql(value.pk)).exclude(pk=value.pk)
+        """Units anywhere below ``value`` in the ORBAT (one subquery on the closure table)."""
+        return queryset.filter(pk__in=subtree_ids(value.pk)).exclude(pk=value.pk)

@@ -28,7 +28,7 @@ class UnitDetailView(AnalystPageMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         unit = self.object
         user = self.request.user
-        # The whole subtree in one recursive query; the tree is assembled in Python.
+        # The whole subtree in one query on the closure table; the tree is assembled in Python.
         subtree = list(
             Unit.objects.visible_to(user).descendants_of(unit, include_self=False).order_by("name")
         )

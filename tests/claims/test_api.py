@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims.models import (
@@ -79,6 +81,24 @@ def test_unit_filter_with_subordinates(viewer_api, orbat, unit_claims):
     )
 
     assert set(ids(response)) == {unit_claims["brigade"].pk, unit_claims["storm"].pk}
+
+
+def test_unit_filter_queries_do_not_grow_with_the_subtree(
+    viewer_api, orbat, unit_claims, django_assert_max_num_queries
+):
+    """GIVEN the district's subtree with two claims, then with ten more units and claims below
+    it WHEN the list is filtered by the district with its subordinates THEN both cost the same
+    number of queries: the subtree is read from the closure, never level by level."""
+    params = {"unit": orbat["district"].pk, "include_subordinates": "true"}
+    with CaptureQueriesContext(connection) as few:
+        assert len(ids(viewer_api.get("/api/claims/", params))) == 2
+    parent = orbat["storm"]
+    for _ in range(10):
+        parent = UnitFactory(parent=parent, echelon="squad")
+        UnitInvolvementFactory(unit=parent, role="perpetrator")
+
+    with django_assert_max_num_queries(len(few)):
+        assert len(ids(viewer_api.get("/api/claims/", params))) == 12
 
 
 def test_unit_filter_without_subordinates_is_the_unit_alone(viewer_api, orbat, unit_claims):

@@ -136,6 +136,7 @@ def test_export_wipe_import_gives_the_same_data_back(full_demo):
     assert PublicationReference.objects.filter(citing=isw, cited=ft).exists()
     brigade = demo(Unit, "30th-mrb")
     assert Unit.objects.ancestors_of(brigade) == [demo(Unit, "2nd-caa"), demo(Unit, "central-md")]
+    assert brigade in demo(Unit, "central-md").descendants()  # the closure, from the import
     shooting = demo(Claim, "claim-ft-storm-shooting")
     involvement = shooting.involvements.get(role=UnitInvolvement.Role.PERPETRATOR)
     assert involvement.unit == demo(Unit, "storm-detachment-30th-mrb")
@@ -344,6 +345,9 @@ def test_unit_csv_import_creates_units_and_their_orbat(db, tmp_path):
     call_command("import_data", str(path), verbosity=0)
 
     assert Unit.objects.get(name="30th MRB").parent.name == "2nd CAA"
+    assert list(Unit.objects.get(name="2nd CAA").descendants()) == [
+        Unit.objects.get(name="30th MRB")
+    ]
 
 
 # --- Commands ---------------------------------------------------------------------------------

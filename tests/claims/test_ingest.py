@@ -389,6 +389,8 @@ def test_accept_creates_claims_units_citations_and_quantities_in_one_go(db, edit
         "20th Combined Arms Army",
         "Moscow Military District",
     ]
+    # New units get their closure rows too: the district's subtree reaches the regiment.
+    assert regiment in Unit.objects.get(name="Moscow Military District").descendants()
     assert UnitAlias.objects.filter(unit__name="20th Combined Arms Army", name="CAA").exists()
     kept = [c for c in draft["claims"] if c["keep"]]
     assert len(result.claims) == len(kept) == 5  # the repeated takeaway is not kept

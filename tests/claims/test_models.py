@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from claims import querysets as claim_querysets
 from claims.models import Citation, Claim, ClaimRelation, Location, Quantity
 from sources.models import PublicationPerson
 from tests.factories import (
@@ -165,17 +166,56 @@ def test_with_related_loads_a_page_in_a_fixed_number_of_queries(django_assert_nu
     assert len(claims) == 5
 
 
-def test_involving_unit_with_subordinates():
-    army = UnitFactory(name="2nd Combined Arms Army", echelon="army")
+# (FEW_UNITS, FEW_INVOLVEMENTS) forcing each shape of the unit filter on a small ORBAT.
+UNIT_FILTER_SHAPES = {
+    "claim ids": (1000, 1000),
+    "unit ids": (1000, 0),
+    "closure subquery": (0, 0),
+}
+
+
+@pytest.mark.parametrize(
+    ("few_units", "few_involvements"), UNIT_FILTER_SHAPES.values(), ids=UNIT_FILTER_SHAPES
+)
+def test_involving_unit_with_subordinates(monkeypatch, few_units, few_involvements):
+    """GIVEN district › army › brigade › battalion, a claim about each unit below the district
+    and one about another unit WHEN claims involving the district or the army are asked for
+    THEN each shape the filter takes (by size) finds the same claims, at any depth."""
+    monkeypatch.setattr(claim_querysets, "FEW_UNITS", few_units)
+    monkeypatch.setattr(claim_querysets, "FEW_INVOLVEMENTS", few_involvements)
+    district = UnitFactory(name="Central Military District", echelon="military_district")
+    army = UnitFactory(name="2nd Combined Arms Army", echelon="army", parent=district)
     brigade = UnitFactory(parent=army)
-    about_brigade = UnitInvolvementFactory(unit=brigade).claim
+    battalion = UnitFactory(echelon="battalion", parent=brigade)
     about_army = UnitInvolvementFactory(unit=army).claim
+    about_brigade = UnitInvolvementFactory(unit=brigade).claim
+    about_battalion = UnitInvolvementFactory(unit=battalion).claim
+    UnitInvolvementFactory(claim=about_battalion, unit=brigade)  # two units below: once
     UnitInvolvementFactory()  # another unit's claim
-    assert set(Claim.objects.involving_unit(army.pk)) == {about_army}
-    assert set(Claim.objects.involving_unit(army.pk, include_subordinates=True)) == {
+
+    below_district = Claim.objects.involving_unit(district.pk, include_subordinates=True)
+    assert sorted(below_district, key=lambda claim: claim.pk) == [
         about_army,
         about_brigade,
+        about_battalion,
+    ]
+    assert set(Claim.objects.involving_unit(army.pk)) == {about_army}
+    assert not Claim.objects.involving_unit(district.pk).exists()
+    assert set(Claim.objects.involving_unit(brigade.pk, include_subordinates=True)) == {
+        about_brigade,
+        about_battalion,
     }
+
+
+def test_a_large_subtree_is_a_subquery_on_the_closure(monkeypatch):
+    """GIVEN a subtree larger than FEW_UNITS WHEN claims below it are asked for THEN the
+    filter is one statement on the closure table, no recursive query and no id list."""
+    monkeypatch.setattr(claim_querysets, "FEW_UNITS", 1)
+    army = UnitFactory(name="2nd Combined Arms Army", echelon="army")
+    UnitFactory(parent=army)
+    sql = str(Claim.objects.involving_unit(army.pk, include_subordinates=True).query)
+    assert "units_unitancestor" in sql
+    assert "RECURSIVE" not in sql
 
 
 def test_at_location_includes_places_inside():

@@ -12,7 +12,7 @@ from claims.synthetic import Plan, generate
 from core.choices import Marking
 from sources.models import Publication, PublicationReference, Source
 from tests.factories import ClaimFactory
-from units.models import Unit
+from units.models import Unit, UnitAncestor
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +101,9 @@ def test_units_form_an_orbat_up_to_six_deep():
         remaining = [row for row in remaining if row[0] not in depth]
 
     assert max(depth.values()) == 6
+    # The closure, written after COPY: a unit at depth d has d rows (itself and d - 1 above).
+    assert UnitAncestor.objects.count() == sum(depth.values())
+    assert UnitAncestor.objects.filter(depth=5).count() == list(depth.values()).count(6)
     # A country's armed forces at the top, smaller echelons further down.
     assert set(Unit.objects.filter(parent=None).values_list("echelon", flat=True)) == {
         Unit.Echelon.ARMED_FORCES

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import RequestFactory
 
+from claims import querysets as claim_querysets
 from claims.filtersets import ClaimFilterSet, LocationFilterSet
 from claims.models import Citation, Claim, Location, UnitInvolvement
 from sources.filtersets import PublicationFilterSet, SourceFilterSet
@@ -89,6 +90,10 @@ def orbat():
     return district, claim
 
 
+# The closure table's two indexes; either serves "the units below X" (the planner picks).
+CLOSURE_INDEXES = ("unit_ancestor_below_idx", "unit_ancestor_unique")
+
+
 def plan(queryset) -> str:
     """The plan of the query of one page of ``queryset`` (what a list request runs)."""
     return queryset[:50].explain()
@@ -144,21 +149,22 @@ def test_full_text_search_uses_the_stored_vector_and_its_gin_index(viewer, orbat
     assert list(claims(viewer, search="executions")) == [orbat[1]]
 
 
-def test_unit_subtree_filter_walks_parent_index_and_reads_claims_by_unit(
-    viewer, orbat, django_assert_num_queries
+def test_unit_subtree_filter_reads_the_closure_index(
+    viewer, orbat, monkeypatch, django_assert_num_queries
 ):
-    """GIVEN a top-level unit with subordinates WHEN claims are filtered by it with its
-    subordinates THEN the subtree is one recursive query following the index on ``parent_id``
-    (not one query per level), and the claims are found through the involvement indexes."""
+    """GIVEN a top-level unit with subordinates, its subtree counted as large WHEN claims are
+    filtered by it with its subordinates THEN the subtree is read from the closure table's
+    index (no recursive query), and the claims are found through the involvement indexes."""
+    monkeypatch.setattr(claim_querysets, "FEW_UNITS", 0)
     district, claim = orbat
-    # The unit itself (the filter's form checks it exists and is visible), then its subtree.
+    # The unit itself (the filter's form checks it exists and is visible), then how many
+    # units are below it (stopping past FEW_UNITS).
     with django_assert_num_queries(2):
         queryset = claims(viewer, unit=district.pk, include_subordinates="true")
-    subtree_plan = Unit.objects.descendants_of(district).order_by().values("pk").explain()
-    assert "Recursive Union" in subtree_plan
-    assert fk_index(Unit, "parent_id") in subtree_plan
 
     explained = plan(queryset)
+    assert "Recursive Union" not in explained
+    assert any(index in explained for index in CLOSURE_INDEXES), explained
     # Involvements by unit (a narrow subtree) or by claim while walking the list in order (a
     # broad one): the planner picks by the subtree's size, never a scan of the table.
     involvement_indexes = (
@@ -168,6 +174,25 @@ def test_unit_subtree_filter_walks_parent_index_and_reads_claims_by_unit(
     )
     assert any(index in explained for index in involvement_indexes), explained
     assert "Seq Scan on claims_unitinvolvement" not in explained
+    assert list(queryset) == [claim]
+
+
+def test_small_unit_subtree_reads_its_claims_by_key(viewer, orbat, django_assert_num_queries):
+    """GIVEN a subtree with few involvements WHEN claims are filtered by it THEN the subtree's
+    units come from the closure index and their claim ids first, and the page reads the claims
+    by primary key, not in list order through the whole table."""
+    district, claim = orbat
+    # The unit, the units below it (closure), their claim ids (involvements).
+    with django_assert_num_queries(3) as queries:
+        queryset = claims(viewer, unit=district.pk, include_subordinates="true")
+    subtree_sql = next(q["sql"] for q in queries.captured_queries if "unitancestor" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {subtree_sql}")
+        subtree_plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert any(index in subtree_plan for index in CLOSURE_INDEXES), subtree_plan
+
+    explained = plan(queryset)
+    assert "claims_claim_pkey" in explained
     assert list(queryset) == [claim]
 
 
@@ -301,7 +326,7 @@ def test_publication_list_and_date_filter_use_their_indexes(superuser):
     assert "sources_publication_published_on" in after or "publication_current_pub_idx" in after
 
 
-def test_unit_ancestor_filter_walks_the_parent_index(superuser, orbat):
+def test_unit_ancestor_filter_reads_the_closure_index(superuser, orbat):
     district = orbat[0]
     request = RequestFactory().get("/")
     request.user = superuser
@@ -309,5 +334,7 @@ def test_unit_ancestor_filter_walks_the_parent_index(superuser, orbat):
         data={"ancestor": district.pk}, queryset=Unit.objects.visible_to(superuser), request=request
     )
     assert filterset.is_valid(), filterset.errors
-    assert fk_index(Unit, "parent_id") in plan(filterset.qs)
+    explained = plan(filterset.qs)
+    assert any(index in explained for index in CLOSURE_INDEXES), explained
+    assert "Recursive Union" not in explained
     assert filterset.qs.count() == 2

@@ -1,15 +1,19 @@
-"""Unit rules: the ORBAT hierarchy, cycles refused, tree queries in one statement."""
+"""Unit rules: the ORBAT hierarchy, cycles refused, tree queries in one statement, the closure
+table kept right on every write."""
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import UnitInvolvement
 from tests.factories import UnitFactory, UnitInvolvementFactory
-from units.models import Unit, UnitHonorific
+from units.models import Unit, UnitAncestor, UnitHonorific
 
 pytestmark = pytest.mark.django_db
 
@@ -90,10 +94,11 @@ def test_database_refuses_a_self_parent_written_around_the_model(orbat):
 
 
 def test_tree_queries_stop_on_a_cycle_written_in_raw_sql(orbat):
-    """A cycle that bypassed validation must not make the recursive queries loop forever."""
+    """A cycle that bypassed validation must not make the tree queries loop forever: the
+    closure rebuilt after update() holds each unit of the cycle once."""
     Unit.objects.filter(pk=orbat["district"].pk).update(parent=orbat["storm"].pk)
     assert set(orbat["district"].descendants()) == {orbat["army"], orbat["brigade"], orbat["storm"]}
-    assert 3 < len(orbat["army"].ancestors()) <= 64
+    assert orbat["army"].ancestors() == [orbat["district"], orbat["storm"], orbat["brigade"]]
 
 
 def test_unit_names_are_unique_under_a_parent_and_at_the_top(orbat):
@@ -132,3 +137,110 @@ def test_honorific_date_is_normalised_to_its_period(orbat):
     )
     assert honorific.awarded_on == dt.date(2024, 7, 1)
     assert str(honorific) == "“Guards” (July 2024)"
+
+
+# -- the closure table (UnitAncestor)
+
+
+def stored_closure() -> set[tuple[int, int, int]]:
+    return set(UnitAncestor.objects.values_list("unit_id", "ancestor_id", "depth"))
+
+
+def walked_closure() -> set[tuple[int, int, int]]:
+    """(unit, ancestor, depth) for every unit and everything above it, walked in Python."""
+    parents = dict(Unit.objects.values_list("pk", "parent_id"))
+    rows = set()
+    for unit in parents:
+        above, depth = unit, 0
+        while above is not None:
+            rows.add((unit, above, depth))
+            above, depth = parents[above], depth + 1
+    return rows
+
+
+def test_closure_rows_of_new_units(orbat):
+    """GIVEN units created through save() THEN each has a row for itself and one per unit
+    above it, with the distance."""
+    assert (orbat["storm"].pk, orbat["district"].pk, 3) in stored_closure()
+    assert (orbat["fleet"].pk, orbat["fleet"].pk, 0) in stored_closure()
+    assert stored_closure() == walked_closure()
+    assert len(stored_closure()) == 4 + 3 + 2 + 1 + 1
+
+
+def test_moving_a_unit_moves_its_whole_subtree(orbat, django_assert_max_num_queries):
+    """GIVEN district › army › brigade › storm WHEN the brigade moves under the fleet
+    THEN the brigade and the Storm detachment leave the district and the army and are below
+    the fleet, in the save's own transaction."""
+    brigade = orbat["brigade"]
+    brigade.parent = orbat["fleet"]
+    # The cycle check, the save and its history, and two statements for the whole subtree.
+    with django_assert_max_num_queries(8):
+        brigade.save()
+    assert stored_closure() == walked_closure()
+    assert set(orbat["district"].descendants()) == {orbat["army"]}
+    assert set(orbat["fleet"].descendants()) == {orbat["brigade"], orbat["storm"]}
+
+
+def test_moving_a_unit_to_the_top_and_back(orbat):
+    army = orbat["army"]
+    army.parent = None
+    army.save()
+    assert stored_closure() == walked_closure()
+    assert not orbat["district"].descendants().exists()
+    army.parent = orbat["fleet"]
+    army.save()
+    assert stored_closure() == walked_closure()
+
+
+def test_saving_without_moving_leaves_the_closure_alone(orbat):
+    """A plain edit of a loaded unit costs no closure statement; one saved from a hand-built
+    instance (its stored parent unknown) reads it first and moves the subtree if needed."""
+    brigade = Unit.objects.get(pk=orbat["brigade"].pk)
+    brigade.description = "Formed in 2009."
+    with CaptureQueriesContext(connection) as queries:
+        brigade.save()
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert not any("unitancestor" in sql for sql in writes)
+
+    moved = Unit.objects.only("pk", "name", "version").get(pk=orbat["storm"].pk)
+    moved.parent_id = orbat["army"].pk
+    moved.save()
+    assert stored_closure() == walked_closure()
+
+
+def test_deleting_a_unit_deletes_its_rows(orbat):
+    storm = orbat["storm"].pk
+    orbat["storm"].delete()
+    assert not UnitAncestor.objects.filter(unit=storm).exists()
+    assert stored_closure() == walked_closure()
+
+
+def test_rebuild_and_writes_around_save_keep_it_right(orbat):
+    """GIVEN rows lost or written around save() (bulk_create, update()) THEN the closure is
+    recomputed: rebuild() from the parents alone, and after those two bulk paths."""
+    UnitAncestor.objects.all().delete()
+    UnitAncestor.objects.rebuild()
+    assert stored_closure() == walked_closure()
+
+    Unit.objects.bulk_create([Unit(name="1st Battalion", country="RU", echelon="battalion")])
+    Unit.objects.filter(name="1st Battalion").update(parent=orbat["storm"])
+    assert stored_closure() == walked_closure()
+    assert Unit.objects.get(name="1st Battalion") in orbat["district"].descendants()
+
+
+def test_rebuild_stops_on_a_cycle_written_in_raw_sql(orbat):
+    Unit.objects.filter(pk=orbat["district"].pk).update(parent=orbat["storm"].pk)
+    rows = stored_closure()
+    # Every pair of the cycle once, at its nearest distance.
+    assert (orbat["district"].pk, orbat["storm"].pk, 1) in rows
+    assert (orbat["storm"].pk, orbat["district"].pk, 3) in rows
+    assert len({(unit, ancestor) for unit, ancestor, _ in rows}) == len(rows)
+
+
+def test_the_migration_fills_the_closure_of_existing_units(orbat):
+    """GIVEN units written before the closure existed WHEN the migration's fill runs THEN
+    every unit has its rows (the same SQL runs on SQLite)."""
+    migration = importlib.import_module("units.migrations.0004_unit_ancestor_closure")
+    UnitAncestor.objects.all().delete()
+    migration.fill(None, SimpleNamespace(connection=connection))
+    assert stored_closure() == walked_closure()

@@ -27,7 +27,7 @@ class UnitHonorificSerializer(serializers.ModelSerializer):
 class UnitSerializer(StampedModelSerializer):
     """A unit with its chain of command up to the top and its direct subordinates.
 
-    ``ancestors`` and ``orbat_path`` come from one recursive query for the whole page
+    ``ancestors`` and ``orbat_path`` come from one closure-table query for the whole page
     (``UnitViewSet.prepare_page``), never from a query per unit.
     """
 

@@ -16,7 +16,7 @@ class UnitViewSet(DomainViewSet):
     filterset_class = UnitFilterSet
 
     def prepare_page(self, objects: list) -> dict:
-        # One recursive query gives the chain of command of every unit on the page.
+        # One query on the closure table gives the chain of command of every unit on the page.
         if self.wants_brief():
             return {}
         return {"unit_chains": Unit.objects.ancestor_paths([unit.pk for unit in objects])}
