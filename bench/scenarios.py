@@ -340,7 +340,8 @@ def print_report(report: dict) -> None:
         gen = report["generation"]
         print(
             f"generate_synthetic: {gen['claims']:,} claims in {gen['seconds']} s "
-            f"({gen['claims_per_second']:,}/s), peak RSS {gen['peak_rss_mb']} MB"
+            f"({gen['claims_per_second']:,}/s), peak RSS {gen['peak_rss_mb']} MB; "
+            f"VACUUM ANALYZE {gen.get('vacuum_seconds')} s"
         )
     print(f"\n{'scenario':<16} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8} {'RSS MB':>8}  target")
     for name, row in report["scenarios"].items():

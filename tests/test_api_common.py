@@ -507,14 +507,15 @@ def rich_world(viewer):
 # Queries of every list, in order: the session, the user, COUNT(*) for the page, the page,
 # then one query per prefetched relation and one per batch loaded by ``prepare_page``.
 LIST_QUERIES = {
-    # session, user, count, claims (+authors), topics, locations, quantities,
-    # citations (+publication +source), involvements (+unit +attributed_by),
+    # session, user, count (PostgreSQL's estimate first, then up to the limit: claims reach
+    # millions, ClaimQuerySet.estimate_count_first), claims (+authors), topics, locations,
+    # quantities, citations (+publication +source), involvements (+unit +attributed_by),
     # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units,
     # the reader's groups (read once as constants for the citations prefetch)
-    "/api/claims/": 14,
-    # session, user, count, claims: the brief form loads only what it renders
-    # (ClaimQuerySet.with_brief_related)
-    "/api/claims/?brief=1": 4,
+    "/api/claims/": 15,
+    # session, user, count (estimate, then up to the limit), claims: the brief form loads only
+    # what it renders (ClaimQuerySet.with_brief_related)
+    "/api/claims/?brief=1": 5,
     # session, user, count, citations (+claim +publication +source)
     "/api/citations/": 4,
     # session, user, count, sources (+affiliation), aliases, members

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from claims import querysets
 from claims.models import Claim
@@ -126,6 +127,26 @@ def test_count_is_exact_up_to_the_limit_then_an_estimate(viewer_api, executions)
         body = viewer_api.get("/api/claims/", {"search": "executions"}).json()
     assert body["count"] == 8
     assert "count_is_estimate" not in body
+
+
+def test_an_estimate_far_above_the_limit_is_taken_without_counting(viewer_api):
+    """GIVEN far more claims than ten times EXACT_COUNT_LIMIT (and fresh statistics) WHEN
+    listing THEN PostgreSQL's estimate is the count, and no COUNT query runs; near the limit
+    the claims are counted."""
+    ClaimFactory.create_batch(60)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    with override_settings(EXACT_COUNT_LIMIT=2), CaptureQueriesContext(connection) as queries:
+        body = viewer_api.get("/api/claims/", {"brief": 1}).json()
+    assert body["count_is_estimate"] is True
+    assert body["count"] > 20
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(body["results"]) == 50 and body["next"] is not None
+
+    with override_settings(EXACT_COUNT_LIMIT=10), CaptureQueriesContext(connection) as queries:
+        body = viewer_api.get("/api/claims/", {"brief": 1}).json()
+    assert body["count_is_estimate"] is True
+    assert [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
 
 
 def test_searching_a_list_costs_a_fixed_number_of_queries(
