@@ -69,6 +69,16 @@ def marking_q(user, model, path: str = "", groups_as_constants: bool = False) ->
         return Q(**{f"{prefix}pk__in": []})
     if user.is_superuser:
         return None
+    # Built once per user object (a request reads claims, citations, publications and links,
+    # often more than once): a condition is only read by the queries that resolve it.
+    built = user.__dict__.setdefault("_claimtrace_marking_q", {})
+    key = (model._meta.label, prefix, groups_as_constants)
+    if key not in built:
+        built[key] = _marking_condition(user, model, prefix, groups_as_constants)
+    return built[key]
+
+
+def _marking_condition(user, model, prefix: str, groups_as_constants: bool) -> Q:
     groups_field = model._meta.get_field("sharing_groups")
     named_field = model._meta.get_field("shared_with")
     record = groups_field.m2m_field_name()

@@ -4,6 +4,8 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from core.querysets import MAX_TREE_DEPTH, TreeQuerySet, VisibleQuerySet
 
@@ -24,15 +26,20 @@ class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
     def orbat_paths(self, ids: list[int]) -> dict[int, str]:
         """Short ORBAT path per unit id ("30th MRB › 2nd CAA › Central MD"), in one query
         reading only the names (a page of claims asks for a hundred units' paths)."""
+        # Each ancestor's name by its primary key, row by row: as a JOIN, PostgreSQL hashed
+        # all 20,000 units for ~500 rows (5 ms against 2.7 ms at a million claims).
+        label = self.model.objects.filter(pk=OuterRef("ancestor_id")).values(
+            short=Coalesce(NullIf("abbreviation", Value("")), "name")
+        )
         rows = (
             _closure()
             .objects.filter(unit__in=ids)
             .order_by("unit_id", "depth")
-            .values_list("unit_id", "ancestor__abbreviation", "ancestor__name")
+            .values_list("unit_id", Subquery(label))
         )
         names: dict[int, list[str]] = defaultdict(list)
-        for unit_id, abbreviation, name in rows:
-            names[unit_id].append(abbreviation or name)
+        for unit_id, short_name in rows:
+            names[unit_id].append(short_name)
         return {unit_id: " › ".join(chain) for unit_id, chain in names.items()}
 
     def ancestor_paths(self, ids: list[int]) -> dict[int, list]:
