@@ -11,8 +11,10 @@ from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-# An estimate this many times above EXACT_COUNT_LIMIT is taken without counting: PostgreSQL's
-# row estimates are off by a few times at worst for the lists' filters, not by ten.
+# An estimate this many times above EXACT_COUNT_LIMIT is taken without counting: the limited
+# count would only confirm that the count is over the limit unless the estimate is off more
+# than tenfold (correlated filters can do that; the response then shows an estimate, flagged
+# as such, where an exact count of under the limit was possible, and pages still work).
 ESTIMATE_TRUSTED_ABOVE = 10
 
 
