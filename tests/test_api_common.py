@@ -505,27 +505,29 @@ def rich_world(viewer):
 
 
 # Queries of every list, in order: the session, the user, COUNT(*) for the page, the page,
-# then one query per prefetched relation and one per batch loaded by ``prepare_page``.
+# then one query per prefetched relation and one per batch loaded by ``prepare_page``. Lists
+# of marked records (claims, citations, publications) also read the reader's groups, once per
+# request, for the marking rule (core.querysets.marking_q).
 LIST_QUERIES = {
     # session, user, count (PostgreSQL's estimate first, then up to the limit: claims reach
     # millions, ClaimQuerySet.estimate_count_first), claims (+authors), topics, locations,
     # quantities, citations (+publication +source), involvements (+unit +attributed_by),
     # relations (+to_claim), sharing groups, named recipients, ORBAT paths of the page's units,
-    # the reader's groups (read once as constants for the citations prefetch)
+    # the reader's groups
     "/api/claims/": 15,
-    # session, user, count (estimate, then up to the limit), claims: the brief form loads only
-    # what it renders (ClaimQuerySet.with_brief_related)
-    "/api/claims/?brief=1": 5,
-    # session, user, count, citations (+claim +publication +source)
-    "/api/citations/": 4,
+    # session, user, the reader's groups, count (estimate, then up to the limit), claims: the
+    # brief form loads only what it renders (ClaimQuerySet.with_brief_related)
+    "/api/claims/?brief=1": 6,
+    # session, user, the reader's groups, count, citations (+claim +publication +source)
+    "/api/citations/": 5,
     # session, user, count, sources (+affiliation), aliases, members
     "/api/sources/": 6,
     "/api/sources/?brief=1": 6,
-    # session, user, count, visible publications (+source), people (+person),
-    # references made (+cited +source), references received (+citing +source), sharing
-    # groups, named recipients
-    "/api/publications/": 9,
-    "/api/publications/?brief=1": 9,
+    # session, user, the reader's groups, count, visible publications (+source), people
+    # (+person), references made (+cited +source), references received (+citing +source),
+    # sharing groups, named recipients
+    "/api/publications/": 10,
+    "/api/publications/?brief=1": 10,
     # session, user, count, units (+parent), aliases, honorifics, children, chains of command
     "/api/units/": 8,
     # the same less the chains of command (aliases, honorifics, children are still prefetched)

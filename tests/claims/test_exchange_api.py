@@ -151,10 +151,11 @@ def test_streaming_exports_have_a_pinned_query_count(
 ):
     """GIVEN 5 and then 15 claims with citations, units and topics WHEN exported THEN the
     number of queries is the same: a fixed number per chunk of rows, none per claim."""
-    # CSV: session and user (2); the claims, their topics, places, involvements, citations (5).
+    # CSV: session and user (2); the claims, their topics, places, involvements, citations (5);
+    # the reader's groups (read once per request for the marking rule).
     # JSON: session and user, all user and group names (4); per section its rows and their
-    # prefetches: topics 1, places 2, sources 2, units 3, publications 6, claims 8.
-    limit = 7 if url == CSV_EXPORT else 26
+    # prefetches: topics 1, places 2, sources 2, units 3, publications 6, claims 8; the groups.
+    limit = 8 if url == CSV_EXPORT else 27
     _many_claims(5)
     with django_assert_max_num_queries(limit):
         assert len(streamed(editor_api.get(url))) > 0
@@ -312,9 +313,10 @@ def test_page_csv_query_count_is_pinned(client, viewer, db, django_assert_max_nu
     """GIVEN 5 then 15 claims WHEN the page's CSV is downloaded THEN the queries stay put."""
     client.force_login(viewer)
     _many_claims(5)
-    # Session and user (2); the claims, their topics, places, involvements, citations (5).
-    with django_assert_max_num_queries(7):
+    # Session and user (2); the claims, their topics, places, involvements, citations (5);
+    # the reader's groups (read once per request for the marking rule).
+    with django_assert_max_num_queries(8):
         streamed(client.get(PAGE_CSV))
     _many_claims(10)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert len(csv_rows(client.get(PAGE_CSV))) == 15

@@ -120,7 +120,7 @@ def test_list_page_cost_is_the_same_for_1_and_50_rows(
     # session, user, count, page, 6 prefetches (topics, places, numbers, citations, units,
     # relations), ORBAT chains, permissions (2), filter choices (topics, units, sources,
     # places), sharing groups and named recipients (2)
-    # (+1: the reader's groups, read once as constants for the citations prefetch; +1: the
+    # (+1: the reader's groups, read once per request for the marking rule; +1: the
     # count's estimate, asked first as claims reach millions.)
     with django_assert_num_queries(21):
         response = client.get("/claims/", {"page_size": 1})
@@ -183,7 +183,7 @@ def test_claim_page_shows_evidence_units_and_marking(
     # permissions (2), evidence lines (4 + which of their publications the reader may see),
     # sharing groups, named recipients
     # (+4: the history reads each tracked list once: topics, places, sharing groups, people.)
-    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    # (+1: the reader's groups, read once per request for the marking rule.)
     with django_assert_max_num_queries(26):
         response = client.get(f"/claims/{claim.pk}/")
 
@@ -362,8 +362,9 @@ def test_edit_page_cost_does_not_grow_with_citations(client, editor, django_asse
 
     # session, user, permissions (2), claim, its topics and places, publications (count +
     # rows), citations, units (count + rows), sources (count + rows), involvements, topic
-    # and place choices, sharing groups and named recipients (values and choices)
-    with django_assert_max_num_queries(21):
+    # and place choices, sharing groups and named recipients (values and choices), the
+    # editor's groups (for the marking rule)
+    with django_assert_max_num_queries(22):
         response = client.get(f"/claims/{claim.pk}/edit/")
     assert response.status_code == 200
 
@@ -435,7 +436,7 @@ def test_location_page_includes_places_inside(client, viewer, demo, django_asser
 
     # session, user, place, aliases, chain above, places inside, claims + 6 prefetches,
     # ORBAT chains, sharing groups, named recipients
-    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    # (+1: the reader's groups, read once per request for the marking rule.)
     with django_assert_max_num_queries(17):
         response = client.get(f"/locations/{oblast.pk}/")
 

@@ -157,9 +157,10 @@ def test_unit_subtree_filter_reads_the_closure_index(
     index (no recursive query), and the claims are found through the involvement indexes."""
     monkeypatch.setattr(claim_querysets, "FEW_UNITS", 0)
     district, claim = orbat
-    # The unit itself (the filter's form checks it exists and is visible), then how many
-    # units are below it (stopping past FEW_UNITS).
-    with django_assert_num_queries(2):
+    # The viewer's groups (read once for the marking rule), the unit itself (the filter's
+    # form checks it exists and is visible), then how many units are below it (stopping past
+    # FEW_UNITS).
+    with django_assert_num_queries(3):
         queryset = claims(viewer, unit=district.pk, include_subordinates="true")
 
     explained = plan(queryset)
@@ -182,8 +183,9 @@ def test_small_unit_subtree_reads_its_claims_by_key(viewer, orbat, django_assert
     units come from the closure index and their claim ids first, and the page reads the claims
     by primary key, not in list order through the whole table."""
     district, claim = orbat
-    # The unit, the units below it (closure), their claim ids (involvements).
-    with django_assert_num_queries(3) as queries:
+    # The viewer's groups (read once for the marking rule), the unit, the units below it
+    # (closure), their claim ids (involvements).
+    with django_assert_num_queries(4) as queries:
         queryset = claims(viewer, unit=district.pk, include_subordinates="true")
     subtree_sql = next(q["sql"] for q in queries.captured_queries if "unitancestor" in q["sql"])
     with connection.cursor() as cursor:

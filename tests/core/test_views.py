@@ -74,8 +74,9 @@ def test_dashboard_counts_and_lists_the_demo_data(
     client.force_login(viewer)
 
     # session, user, status counts, topic counts, latest claims, changed claims,
-    # latest publications, and the user's permissions (2) for the "New claim" button
-    with django_assert_max_num_queries(9):
+    # latest publications, the user's permissions (2) for the "New claim" button, and the
+    # user's groups (read once for the marking rule)
+    with django_assert_max_num_queries(10):
         response = client.get("/")
 
     body = response.content.decode()

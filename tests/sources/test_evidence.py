@@ -390,13 +390,14 @@ def test_list_queries_do_not_grow_with_rows(viewer_api, django_assert_num_querie
 
     with CaptureQueriesContext(connection) as one_row:
         assert len(viewer_api.get(URL, {"page_size": 1}).json()["results"]) == 1
-    # session, user, count, files (+publication +source), duplicates of the page
-    with django_assert_num_queries(5):
+    # session, user, the reader's groups (for the marking rule), count, files (+publication
+    # +source), duplicates of the page
+    with django_assert_num_queries(6):
         body = viewer_api.get(URL, {"page_size": 50}).json()
 
     assert len(body["results"]) == 10
     assert all(len(row["duplicates"]) == 1 for row in body["results"])
-    assert len(one_row) == 5
+    assert len(one_row) == 6
 
 
 def test_publication_detail_lists_its_current_files(viewer_api, publication):

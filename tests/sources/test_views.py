@@ -29,8 +29,9 @@ def test_ft_page_shows_reliability_publications_and_claims(
     client.force_login(viewer)
     ft = Source.objects.get(name="Financial Times")
 
-    # session, user, source, aliases, members, publications, citations
-    with django_assert_max_num_queries(7):
+    # session, user, the reader's groups (for the marking rule), source, aliases, members,
+    # publications, citations
+    with django_assert_max_num_queries(8):
         response = client.get(f"/sources/{ft.pk}/")
 
     body = response.content.decode()
@@ -52,8 +53,8 @@ def test_publication_page_shows_the_citation_graph_and_claims(
     ft = Publication.objects.get(source__name="Financial Times", kind="investigation")
 
     # session, user, publication, people, references both ways, files, citations, claim
-    # topics, sharing groups, named recipients
-    with django_assert_max_num_queries(11):
+    # topics, sharing groups, named recipients, the reader's groups (for the marking rule)
+    with django_assert_max_num_queries(12):
         response = client.get(f"/publications/{isw.pk}/")
     body = response.content.decode()
     assert response.status_code == 200

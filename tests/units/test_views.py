@@ -36,7 +36,7 @@ def test_30th_mrb_page_shows_its_chain_subordinates_and_claims(
     # session, user, unit, aliases, honorifics, subtree, claims + 6 prefetches, the
     # subtree's involvements, ORBAT chains of the page, the chain above the unit, sharing
     # groups, named recipients
-    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    # (+1: the reader's groups, read once per request for the marking rule.)
     # (+2: the claims filter's size checks, the subtree's units and their first claim ids;
     # see ClaimQuerySet.involving_unit.)
     with django_assert_max_num_queries(22):
@@ -61,7 +61,7 @@ def test_unit_page_cost_does_not_grow_with_claims(client, viewer, django_assert_
         UnitInvolvementFactory(unit=brigade, claim=ClaimFactory())
     client.force_login(viewer)
 
-    # (+1: the reader's groups, read once as constants for the citations prefetch.)
+    # (+1: the reader's groups, read once per request for the marking rule.)
     # (+2: the claims filter's size checks.)
     with django_assert_max_num_queries(22):
         response = client.get(f"/units/{brigade.pk}/")
