@@ -142,19 +142,15 @@ def _quantities(ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
+# SourceSummarySerializer's fields.
+_SOURCE_FIELDS = ("id", "name", "kind", "country", "reliability")
+
+
 def _source(row: dict, prefix: str) -> dict | None:
+    """The source summary read with ``prefix`` (null when the row has none)."""
     if row[f"{prefix}id"] is None:
         return None
-    return {
-        "id": row[f"{prefix}id"],
-        "name": row[f"{prefix}name"],
-        "kind": row[f"{prefix}kind"],
-        "country": row[f"{prefix}country"],
-        "reliability": row[f"{prefix}reliability"],
-    }
-
-
-_SOURCE_FIELDS = ("id", "name", "kind", "country", "reliability")
+    return {name: row[f"{prefix}{name}"] for name in _SOURCE_FIELDS}
 
 
 def _citations(ids: list[int], user) -> dict[int, list[dict]]:
@@ -180,9 +176,16 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
             "updated_at",
             *(
                 f"{publication}{name}"
-                for name in ("id", "title", "kind", "published_on", "published_precision", "url")
+                for name in (
+                    "id",
+                    "title",
+                    "kind",
+                    "published_on",
+                    "published_precision",
+                    "url",
+                    "marking",
+                )
             ),
-            f"{publication}marking",
             *(f"{source}{name}" for name in _SOURCE_FIELDS),
         )
     )
