@@ -128,7 +128,8 @@ class _Graph:
     """
 
     def __init__(self, claim_ids: list[int], user=None) -> None:
-        self.supports: dict[int, dict[int, list[Citation]]] = defaultdict(dict)
+        # claim -> supporting publication -> the credibility of each citation of it
+        self.supports: dict[int, dict[int, list[int]]] = defaultdict(dict)
         self.disputes: dict[int, int] = defaultdict(int)
         self.nodes: dict[int, _Node] = {}
         self.edges: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -160,21 +161,23 @@ class _Graph:
             )
         )
         # Source names and grades come with the affiliation chains (query 4), not from here.
-        for citation in citations.select_related("publication").order_by(
-            "publication__published_on", "pk"
-        ):
-            publication = citation.publication
-            self._add_node(
-                publication.pk,
-                publication.title,
-                publication.kind,
-                publication.source_id,
-                publication.marking,
-            )
-            if citation.stance == Citation.Stance.DISPUTES:
-                self.disputes[citation.claim_id] += 1
+        # Plain rows, not model instances: a bulk refresh reads thousands of citations.
+        rows = citations.order_by("publication__published_on", "pk").values_list(
+            "claim_id",
+            "stance",
+            "credibility",
+            "publication_id",
+            "publication__title",
+            "publication__kind",
+            "publication__source_id",
+            "publication__marking",
+        )
+        for claim_id, stance, credibility, pk, title, kind, source_id, marking in rows:
+            self._add_node(pk, title, kind, source_id, marking)
+            if stance == Citation.Stance.DISPUTES:
+                self.disputes[claim_id] += 1
             else:
-                self.supports[citation.claim_id].setdefault(publication.pk, []).append(citation)
+                self.supports[claim_id].setdefault(pk, []).append(credibility)
         self._load_references({pk for cited in self.supports.values() for pk in cited})
         self.speakers = self._load_speakers()
         source_ids = {s for speakers in self.speakers.values() for s in speakers}
@@ -198,16 +201,22 @@ class _Graph:
         starts = ", ".join(["%s"] * len(start))
         kinds = ", ".join(["%s"] * len(FOLLOWED_KINDS))
         # UNION (not UNION ALL) keeps each edge once, so a citation cycle ends the recursion
-        # instead of looping; the chain may run through publications no claim cites.
+        # instead of looping; the chain may run through publications no claim cites. Each
+        # step and each publication is looked up by key (LATERAL … OFFSET 0 keeps PostgreSQL
+        # from flattening it): the recursion's row estimate is far too high, and as joins the
+        # planner hashed the whole reference and publication tables for a few hundred edges.
         sql = (
             f"WITH RECURSIVE edge(citing_id, cited_id, kind) AS ("
             f" SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
             f" WHERE r.citing_id IN ({starts}) AND r.kind IN ({kinds})"
-            f" UNION SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
-            f" JOIN edge ON r.citing_id = edge.cited_id WHERE r.kind IN ({kinds})"
+            f" UNION SELECT r.citing_id, r.cited_id, r.kind FROM edge CROSS JOIN LATERAL ("
+            f" SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
+            f" WHERE r.citing_id = edge.cited_id AND r.kind IN ({kinds}) OFFSET 0) r"
             f") SELECT edge.citing_id, edge.cited_id, edge.kind,"
             f" p.title, p.kind, p.source_id, p.marking, p.archived_at"
-            f" FROM edge JOIN {publication} p ON p.id = edge.cited_id"
+            f" FROM edge CROSS JOIN LATERAL ("
+            f" SELECT p.title, p.kind, p.source_id, p.marking, p.archived_at"
+            f" FROM {publication} p WHERE p.id = edge.cited_id OFFSET 0) p"
         )
         params = [*sorted(start), *FOLLOWED_KINDS, *FOLLOWED_KINDS]
         with connection.cursor() as cursor:
@@ -349,7 +358,7 @@ class _UnionFind:
         return True
 
 
-def _lines_of(graph: _Graph, supports: dict[int, list[Citation]]) -> list[EvidenceLine]:
+def _lines_of(graph: _Graph, supports: dict[int, list[int]]) -> list[EvidenceLine]:
     """Group one claim's supporting publications into independent lines."""
     cited = list(supports)  # in publication date order
     sets = _UnionFind(cited)
@@ -442,7 +451,7 @@ def _lines_of(graph: _Graph, supports: dict[int, list[Citation]]) -> list[Eviden
 
 
 def _line_publication(
-    graph: _Graph, pk: int, citations: list[Citation], echo: bool
+    graph: _Graph, pk: int, credibilities: list[int], echo: bool
 ) -> LinePublication:
     node = graph.nodes[pk]
     reliability = graph.reliability(node.source_id)
@@ -451,7 +460,8 @@ def _line_publication(
         title=node.title,
         source=graph.source_name(node.source_id),
         reliability=reliability,
-        grade=min(citation.grade_with(reliability) for citation in citations),
+        # Citation.grade_with, on the credibility alone.
+        grade=min(f"{reliability}{credibility}" for credibility in credibilities),
         echo=echo,
     )
 
@@ -516,7 +526,7 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def refresh_corroboration(claim_ids: Iterable[int], batch_size: int = 500) -> int:
+def refresh_corroboration(claim_ids: Iterable[int], batch_size: int = 1000) -> int:
     """Recompute and store the derived fields of ``claim_ids``; returns how many changed.
 
     Six queries per batch (four to compute, one to read the stored values, one UPDATE of the
@@ -529,17 +539,40 @@ def refresh_corroboration(claim_ids: Iterable[int], batch_size: int = 500) -> in
         computed = corroboration_for(batch)
         # No savepoint of its own inside a caller's transaction (load_demo, the signals).
         with transaction.atomic(savepoint=False):
-            stale = []
-            for claim in Claim.objects.filter(pk__in=batch).only("pk", *STORED_FIELDS):
-                values = computed[claim.pk].as_fields()
-                if any(getattr(claim, name) != value for name, value in values.items()):
-                    for name, value in values.items():
-                        setattr(claim, name, value)
-                    stale.append(claim)
-            if stale:
-                Claim.objects.bulk_update(stale, STORED_FIELDS)
+            stale = [
+                (pk, *fields)
+                for pk, *stored in Claim.objects.filter(pk__in=batch).values_list(
+                    "pk", *STORED_FIELDS
+                )
+                if (fields := tuple(computed[pk].as_fields().values())) != tuple(stored)
+            ]
+            _store_corroboration(stale)
         changed += len(stale)
     return changed
+
+
+def _store_corroboration(rows: list[tuple]) -> None:
+    """Write ``(pk, *STORED_FIELDS)`` rows in one UPDATE (``bulk_update`` builds a CASE per
+    field and row, which took longer than computing the values)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Claim.objects.bulk_update(
+            [Claim(pk=pk, **dict(zip(STORED_FIELDS, fields, strict=True))) for pk, *fields in rows],
+            STORED_FIELDS,
+        )
+        return
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    columns = [connection.ops.quote_name(name) for name in STORED_FIELDS]
+    fields = [Claim._meta.get_field(name) for name in ("id", *STORED_FIELDS)]
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays})"
+            f" AS v(id, {', '.join(columns)}) WHERE {table}.id = v.id",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
 
 def claims_affected_by(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.db import connection
 
 from config.settings.base import databases_from_env, media_storage
 
@@ -30,6 +31,26 @@ def test_persistent_connections_by_default_on_postgresql(tmp_path):
     assert default["CONN_MAX_AGE"] == 120
     assert default["CONN_HEALTH_CHECKS"] is True
     assert "pool" not in default.get("OPTIONS", {})
+
+
+def test_postgresql_connections_start_with_the_planner_options(tmp_path):
+    """GIVEN PostgreSQL THEN every connection turns JIT off and prices random reads for SSDs,
+    unless DATABASE_PLANNER_OPTIONS says otherwise (empty: the server's settings)."""
+    default = databases_from_env({"DATABASE_URL": PG}, tmp_path)["default"]
+    assert default["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
+    custom = {"DATABASE_URL": PG, "DATABASE_PLANNER_OPTIONS": "-c jit=on"}
+    assert databases_from_env(custom, tmp_path)["default"]["OPTIONS"]["options"] == "-c jit=on"
+    bare = {"DATABASE_URL": PG, "DATABASE_PLANNER_OPTIONS": ""}
+    assert "options" not in databases_from_env(bare, tmp_path)["default"].get("OPTIONS", {})
+    sqlite = databases_from_env({}, tmp_path)["default"]
+    assert "options" not in sqlite.get("OPTIONS", {})
+
+
+def test_the_test_database_connection_runs_with_the_planner_options(db):
+    """The options reach the server: the live connection reports them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == ("off", "1.1")
 
 
 def test_database_pool_replaces_persistent_connections(tmp_path):
@@ -87,6 +108,7 @@ _PROBE = """
 import json, django
 django.setup()
 from django.conf import settings
+from django.db import connection
 from django.core.files.storage import storages
 from django.db import connection, router
 from claims.models import Claim
