@@ -201,22 +201,28 @@ class _Graph:
         starts = ", ".join(["%s"] * len(start))
         kinds = ", ".join(["%s"] * len(FOLLOWED_KINDS))
         # UNION (not UNION ALL) keeps each edge once, so a citation cycle ends the recursion
-        # instead of looping; the chain may run through publications no claim cites. Each
-        # step and each publication is looked up by key (LATERAL … OFFSET 0 keeps PostgreSQL
-        # from flattening it): the recursion's row estimate is far too high, and as joins the
-        # planner hashed the whole reference and publication tables for a few hundred edges.
+        # instead of looping; the chain may run through publications no claim cites.
+        step = f"SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
+        node = f"SELECT p.title, p.kind, p.source_id, p.marking, p.archived_at FROM {publication} p"
+        if connection.vendor == "postgresql":
+            # Each step and each publication looked up by key (LATERAL … OFFSET 0 keeps
+            # PostgreSQL from flattening it into a join): the recursion's row estimate is far
+            # too high, and as joins the planner hashed the whole reference and publication
+            # tables for a few hundred edges.
+            recurse = (
+                f"SELECT r.citing_id, r.cited_id, r.kind FROM edge CROSS JOIN LATERAL ("
+                f"{step} WHERE r.citing_id = edge.cited_id AND r.kind IN ({kinds}) OFFSET 0) r"
+            )
+            publications = f"edge CROSS JOIN LATERAL ({node} WHERE p.id = edge.cited_id OFFSET 0) p"
+        else:  # SQLite (the embedded default) has no LATERAL; its small tables need none.
+            recurse = f"{step} JOIN edge ON r.citing_id = edge.cited_id WHERE r.kind IN ({kinds})"
+            publications = f"edge JOIN {publication} p ON p.id = edge.cited_id"
         sql = (
             f"WITH RECURSIVE edge(citing_id, cited_id, kind) AS ("
-            f" SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
-            f" WHERE r.citing_id IN ({starts}) AND r.kind IN ({kinds})"
-            f" UNION SELECT r.citing_id, r.cited_id, r.kind FROM edge CROSS JOIN LATERAL ("
-            f" SELECT r.citing_id, r.cited_id, r.kind FROM {reference} r"
-            f" WHERE r.citing_id = edge.cited_id AND r.kind IN ({kinds}) OFFSET 0) r"
+            f" {step} WHERE r.citing_id IN ({starts}) AND r.kind IN ({kinds})"
+            f" UNION {recurse}"
             f") SELECT edge.citing_id, edge.cited_id, edge.kind,"
-            f" p.title, p.kind, p.source_id, p.marking, p.archived_at"
-            f" FROM edge CROSS JOIN LATERAL ("
-            f" SELECT p.title, p.kind, p.source_id, p.marking, p.archived_at"
-            f" FROM {publication} p WHERE p.id = edge.cited_id OFFSET 0) p"
+            f" p.title, p.kind, p.source_id, p.marking, p.archived_at FROM {publications}"
         )
         params = [*sorted(start), *FOLLOWED_KINDS, *FOLLOWED_KINDS]
         with connection.cursor() as cursor:
