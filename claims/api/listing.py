@@ -17,7 +17,9 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
@@ -25,7 +27,6 @@ from sources.models import Publication
 from units.models import Unit
 
 _date = serializers.DateField().to_representation
-_datetime = serializers.DateTimeField().to_representation
 _duration = serializers.DurationField().to_representation
 
 
@@ -36,6 +37,23 @@ def _decimal(model, name: str):
     return serializers.DecimalField(
         max_digits=field.max_digits, decimal_places=field.decimal_places
     ).to_representation
+
+
+def _datetime_formatter():
+    """DRF's ``DateTimeField().to_representation`` for the values of one request.
+
+    DRF looks up the current time zone for every value (a context-variable read each time:
+    15 % of a list page's Python for its ~400 timestamps); it is read once here. Other output
+    formats than ISO 8601 keep DRF's own code."""
+    if api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return serializers.DateTimeField().to_representation
+    zone = timezone.get_current_timezone()
+
+    def represent(value) -> str:
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
 
 
 def _opt(format_value, value):
@@ -191,6 +209,7 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
         )
     )
     rendered: dict[int, list[dict]] = defaultdict(list)
+    stamp = _datetime_formatter()
     for row in rows:
         published_on = row["publication__published_on"]
         precision = row["publication__published_precision"]
@@ -234,8 +253,8 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
                 "credibility": row["credibility"],
                 "grade": f"{reliability}{row['credibility']}",
                 "note": row["note"],
-                "created_at": _opt(_datetime, row["created_at"]),
-                "updated_at": _opt(_datetime, row["updated_at"]),
+                "created_at": _opt(stamp, row["created_at"]),
+                "updated_at": _opt(stamp, row["updated_at"]),
             }
         )
     return rendered
@@ -348,6 +367,7 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
     citations, units, related = _citations(ids, user), _involvements(ids), _relations(ids, user)
     groups = _names(Claim.sharing_groups.through, ids, "group__name")
     people = _names(Claim.shared_with.through, ids, "user__username")
+    stamp = _datetime_formatter()
     return [
         {
             "id": claim.pk,
@@ -377,9 +397,9 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
             "citations": citations.get(claim.pk, []),
             "related": related.get(claim.pk, []),
             "notes": claim.notes,
-            "created_at": _opt(_datetime, claim.created_at),
+            "created_at": _opt(stamp, claim.created_at),
             "created_by": claim.created_by.username if claim.created_by_id else None,
-            "updated_at": _opt(_datetime, claim.updated_at),
+            "updated_at": _opt(stamp, claim.updated_at),
             "updated_by": claim.updated_by.username if claim.updated_by_id else None,
             "sharing_groups": groups.get(claim.pk, []),
             "shared_with": people.get(claim.pk, []),
