@@ -79,9 +79,26 @@ def _record_entry_path(sender, history_instance, **kwargs) -> None:
     history_instance.entry_path = current_entry_path()
 
 
+class TrackedHistory(HistoricalRecords):
+    """simple-history's records, reachable from the model as ``_history_records`` so a write
+    can create its history row itself (``record_creation``)."""
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if self.cls is sender:
+            sender._history_records = self
+
+
+def record_creation(instance: models.Model) -> None:
+    """The "created" history row of ``instance``, saved with ``skip_history_when_saving`` so
+    that its many-to-many fields could be set first: one row holding them, where saving and
+    then setting them wrote a "created" row and a "changed" row per field."""
+    type(instance)._history_records.create_historical_record(instance, "+")
+
+
 def tracked_history(**kwargs) -> HistoricalRecords:
     """The one history configuration every model uses."""
-    return HistoricalRecords(
+    return TrackedHistory(
         bases=[HistoryBase],
         history_change_reason_field=models.TextField(null=True, blank=True),
         **kwargs,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .choices import Marking, choice_values
+from .constraints import validate_constraints
 
 
 class TrackedModel(models.Model):
@@ -43,6 +44,10 @@ class TrackedModel(models.Model):
         if not self._state.adding:
             self.version = (self.version or 0) + 1
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # The check constraints in one query, not one each (core.constraints).
+        validate_constraints(self, exclude=exclude)
 
     def stamp(self, user) -> None:
         """Record ``user`` as the author of the change about to be saved."""

@@ -3,7 +3,9 @@
 from django.db import transaction
 from django.utils.text import slugify
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
+from claims import signals
 from claims.models import (
     Citation,
     Claim,
@@ -189,7 +191,7 @@ class CitationSerializer(StampedModelSerializer):
 
 
 class NestedCitationSerializer(CitationSerializer):
-    """A citation inside its claim (the claim itself is left out)."""
+    """A citation inside its claim (the claim itself is left out); written with a new claim."""
 
     class Meta(CitationSerializer.Meta):
         fields = [name for name in CitationSerializer.Meta.fields if name != "claim"]
@@ -265,7 +267,9 @@ class ClaimSerializer(StampedModelSerializer):
     """A claim with everything needed to judge it: evidence, units, places, numbers, links.
 
     Writes take ids for topics and locations; ``units``, ``quantities`` and ``related``
-    replace the claim's current ones when given. Citations are written at ``/api/citations/``.
+    replace the claim's current ones when given. A new claim may come with its ``citations``,
+    written with it in one transaction; after that, citations are changed one by one at
+    ``/api/citations/`` (each with its own reason, history and ETag).
     """
 
     occurred = OccurrenceSerializer(source="*", required=False)
@@ -275,7 +279,12 @@ class ClaimSerializer(StampedModelSerializer):
     locations = SummaryRelatedField(
         LocationSummarySerializer, queryset=Location.objects.all(), many=True, required=False
     )
-    citations = NestedCitationSerializer(many=True, read_only=True)
+    citations = NestedCitationSerializer(
+        many=True,
+        required=False,
+        help_text="Creating a claim: its citations, saved with it (one request, one "
+        "transaction). Ignored when changing a claim: change citations at /api/citations/.",
+    )
     units = InvolvementSerializer(source="involvements", many=True, required=False)
     quantities = QuantitySerializer(many=True, required=False)
     related = RelationSerializer(source="relations_out", many=True, required=False)
@@ -327,6 +336,20 @@ class ClaimSerializer(StampedModelSerializer):
             "updated_by",
         ]
 
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        if self.instance is not None:
+            # A changed claim keeps its evidence: a PUT of what GET returned must not replace
+            # or drop citations (they change at /api/citations/, one reason each).
+            fields["citations"].read_only = True
+        return fields
+
+    def validate_citations(self, citations: list[dict]) -> list[dict]:
+        user = self.context["request"].user
+        if citations and not user.has_perm("claims.add_citation"):
+            raise PermissionDenied("Your role may not add citations.")
+        return citations
+
     def validate(self, attrs):
         # The stored end of a single period is derived from its start (October 2024 ends on
         # 31 October); a client moving the start or marking the claim ongoing without sending
@@ -349,10 +372,20 @@ class ClaimSerializer(StampedModelSerializer):
         return involvements
 
     def create(self, validated_data):
+        citations = validated_data.pop("citations", [])
         nested = self._pop_nested(validated_data)
         with transaction.atomic():
             claim = super().create(validated_data)
             self._write_nested(claim, nested)
+            # Each through the citation serializer's own create (its reason, its history
+            # row). The claim's corroboration is computed once, for all of them, before the
+            # commit rather than after it (claims.signals), so the response shows it.
+            user = self.context["request"].user
+            writer = self.fields["citations"].child
+            for row in citations:
+                writer.create({**row, "claim": claim, "created_by": user, "updated_by": user})
+            if citations:
+                signals.flush()
         return claim
 
     def update(self, instance, validated_data):

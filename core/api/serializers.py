@@ -7,9 +7,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from rest_framework import serializers
+from rest_framework.utils import model_meta
 from simple_history.utils import update_change_reason
 
 from core.choices import Marking
+from core.history import record_creation
 from core.models import ApiToken, JudgedModel, MarkedModel
 from core.querysets import may_see_marking
 
@@ -100,7 +102,9 @@ class StampedModelSerializer(serializers.ModelSerializer):
                 instance.set_reason(attrs.get("reason", ""))
                 instance.require_reason()
             instance.clean()
-            instance.validate_unique()
+            # Fields the API never writes (the uuid, a fresh uuid4 on create) need no query
+            # for their uniqueness: the database's unique index still guards them.
+            instance.validate_unique(exclude=_not_editable(model))
             instance.validate_constraints()
         except DjangoValidationError as error:
             raise serializers.ValidationError(self._rename_errors(error)) from error
@@ -132,10 +136,34 @@ class StampedModelSerializer(serializers.ModelSerializer):
         reason = validated_data.pop("reason", "")
         aliases = validated_data.pop("aliases", None)
         with transaction.atomic():
-            instance = super().create(validated_data)
+            instance = self._create(validated_data)
             replace_aliases(instance, aliases)
         if reason:
             update_change_reason(instance, reason)
+        return instance
+
+    def _create(self, validated_data):
+        """``ModelSerializer.create``, writing a record with many-to-many values (topics,
+        places, sharing) and its history row once they are set: one "created" row, not one
+        plus a "changed" row per field, each reading every many-to-many table again."""
+        model = self.Meta.model
+        relations = model_meta.get_field_info(model).relations
+        many = {
+            name: validated_data.pop(name)
+            for name, relation in relations.items()
+            if relation.to_many and name in validated_data
+        }
+        if not many or not hasattr(model, "_history_records"):
+            return super().create({**validated_data, **many})
+        instance = model(**validated_data)
+        instance.skip_history_when_saving = True
+        try:
+            instance.save(force_insert=True)
+            for name, values in many.items():
+                getattr(instance, name).set(values)
+        finally:
+            del instance.skip_history_when_saving
+        record_creation(instance)
         return instance
 
     def update(self, instance, validated_data):
@@ -157,6 +185,11 @@ class StampedModelSerializer(serializers.ModelSerializer):
                 kwargs.setdefault("created_by", user)
             kwargs.setdefault("updated_by", user)
         return super().save(**kwargs)
+
+
+def _not_editable(model: type[models.Model]) -> list[str]:
+    """Names of ``model``'s fields no serializer writes (``editable=False``)."""
+    return [field.name for field in model._meta.concrete_fields if not field.editable]
 
 
 def _is_concrete(model: type[models.Model], name: str) -> bool:

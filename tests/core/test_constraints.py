@@ -1,0 +1,90 @@
+"""Check constraints validated together (core.constraints): one query, Django's own errors."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import Claim, Location
+from tests.factories import ClaimFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _django_errors(instance, exclude=None) -> dict | None:
+    """What Django's own ``Model.validate_constraints`` (one query per check) raises."""
+    try:
+        models.Model.validate_constraints(instance, exclude=exclude)
+    except ValidationError as error:
+        return error.message_dict
+    return None
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    """The queries run, without the savepoint around them (tests run inside a transaction)."""
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def _our_errors(instance, exclude=None) -> dict | None:
+    try:
+        instance.validate_constraints(exclude=exclude)
+    except ValidationError as error:
+        return error.message_dict
+    return None
+
+
+def test_a_claim_breaking_three_checks_gets_django_s_three_errors_from_one_query():
+    """GIVEN a claim whose end precedes its start, with an unknown kind and marking WHEN its
+    constraints are validated THEN one query finds all three, with Django's messages."""
+    claim = ClaimFactory.build(
+        occurred_start=dt.date(2025, 3, 1),
+        occurred_end=dt.date(2025, 2, 1),
+        kind="rumour",
+        marking="purple",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        ours = _our_errors(claim)
+    assert len(_statements(queries)) == 1
+    theirs = _django_errors(claim)
+    assert ours == theirs
+    assert len(ours["__all__"]) == 3
+
+
+def test_a_valid_record_passes_with_one_query_for_all_checks():
+    claim = ClaimFactory.build(occurred_start=dt.date(2025, 3, 1), kind="event")
+    checks = [c for c in Claim._meta.constraints if isinstance(c, models.CheckConstraint)]
+    assert len(checks) > 5
+    with CaptureQueriesContext(connection) as queries:
+        assert _our_errors(claim) is None
+    (statement,) = _statements(queries)
+    assert statement.count("_check_") == len(checks)
+
+
+def test_uniqueness_and_checks_are_reported_together_as_django_reports_them():
+    """A place with a duplicate name under the same parent and a kind outside the vocabulary:
+    the uniqueness error (Django's own validate) and the check error are both raised."""
+    parent = LocationFactory()
+    LocationFactory(parent=parent, name="Avdiivka")
+    duplicate = LocationFactory.build(parent=parent, name="Avdiivka", kind="galaxy")
+    ours = _our_errors(duplicate)
+    assert ours == _django_errors(duplicate)
+    assert any("kind" in message.lower() or "galaxy" in message for message in ours["__all__"])
+    assert len(ours["__all__"]) == 2
+
+
+def test_a_check_on_an_excluded_field_is_skipped_as_django_skips_it():
+    claim = ClaimFactory.build(kind="rumour")
+    assert _our_errors(claim, exclude={"kind"}) is None
+    assert _django_errors(claim, exclude={"kind"}) is None
+    assert _our_errors(claim) is not None
+
+
+def test_a_self_parent_is_refused_through_the_primary_key():
+    """Conditions comparing two fields (parent = pk) are evaluated with the record's values."""
+    place = LocationFactory()
+    place.parent_id = place.pk
+    assert _our_errors(place) == _django_errors(place)
+    assert _our_errors(place) is not None
+    assert isinstance(place, Location)
