@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from core.dates import period_end, period_start
-from core.history import entry_path
+from core.history import entry_path, record_creation
 from sources.models import Publication, PublicationPerson, PublicationReference, Source, SourceAlias
 from units.models import Unit, UnitAlias, UnitHonorific
 
@@ -372,6 +372,9 @@ class _DemoLoader:
         tally.total += 1
         if existing is None:
             obj = model(**create, **values)
+            if model is Claim:
+                # Its history row is written once its topics and places are set.
+                obj.skip_history_when_saving = True
             self._save(obj, where)
             tally.created += 1
             return obj
@@ -692,6 +695,12 @@ class _DemoLoader:
             self.claims[key] = self._upsert(Claim, by_uuid.get(uid), values, record.where, uuid=uid)
         self._sync_links(records, "topics", ClaimTopic, "topic", self.topics)
         self._sync_links(records, "locations", ClaimLocation, "location", self.locations)
+        # New claims were saved without their history row (``_save``): one "created" row
+        # now, holding their topics and places, rather than a row per step.
+        for claim in self.claims.values():
+            if getattr(claim, "skip_history_when_saving", False):
+                del claim.skip_history_when_saving
+                record_creation(claim)
         self._load_quantities(records)
         self._load_citations(records)
         self._load_involvements(records)

@@ -7,7 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims.models import Citation, Claim
-from tests.factories import ClaimFactory, PublicationFactory, SourceFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    PublicationFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +179,19 @@ def test_three_citations_cost_far_fewer_queries_than_four_requests(
             )
             assert created.status_code == 201
     assert len(nested.captured_queries) < len(separate.captured_queries) * 3 / 4
+
+
+def test_a_claim_created_with_topics_has_one_created_history_row_listing_them(editor_api):
+    """Saving, then setting the topics, wrote a "created" row without topics and a "changed"
+    row with them; the record's history now starts with one row holding both."""
+    topics = [TopicFactory(name="Strikes"), TopicFactory(name="Energy")]
+    body = payload([], topics=[topic.pk for topic in topics], reason="First report.")
+    response = editor_api.post("/api/claims/", body, format="json")
+
+    assert response.status_code == 201, response.content
+    (row,) = Claim.objects.get(pk=response.json()["id"]).history.all()
+    assert (row.history_type, row.history_user.username, row.entry_path) == ("+", "editor", "api")
+    assert row.history_change_reason == "First report."
+    assert {link.topic_id for link in row.topics.all()} == {topic.pk for topic in topics}
+    history = editor_api.get(f"/api/claims/{response.json()['id']}/history/").json()
+    assert [entry["action"] for entry in history["results"]] == ["created"]

@@ -351,3 +351,19 @@ def test_if_empty_leaves_an_existing_database_alone(loaded):
 def test_if_empty_loads_into_an_empty_database(db):
     call_command("load_demo", "--if-empty", stdout=io.StringIO())
     assert Claim.objects.count() > 20
+
+
+def test_each_demo_claim_has_one_created_history_row_holding_its_topics_and_places(loaded):
+    """A loaded claim's history starts with one "created" row that already lists its topics
+    and places (not a "created" row followed by a "changed" row per many-to-many field), with
+    the demo data's reason and entry path."""
+    claims = Claim.objects.prefetch_related("topics", "locations")
+    assert claims.count() > 40
+    for claim in claims:
+        (row,) = claim.history.all()
+        assert row.history_type == "+"
+        assert row.history_change_reason.startswith("Loaded from the demo data set")
+        assert row.entry_path.startswith("command:") or row.entry_path == "system"
+        assert {t.topic_id for t in row.topics.all()} == {t.pk for t in claim.topics.all()}
+        assert {p.location_id for p in row.locations.all()} == {p.pk for p in claim.locations.all()}
+    assert any(claim.topics.exists() for claim in claims)
