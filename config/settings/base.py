@@ -117,8 +117,8 @@ def database_settings(url: str, environ: Mapping[str, str]) -> dict[str, Any]:
     a connection open between requests (health-checked before reuse).
 
     On PostgreSQL each connection also starts with ``DATABASE_PLANNER_OPTIONS`` (default
-    ``PLANNER_OPTIONS``; empty to keep the server's settings). A connection pooler must pass
-    the ``options`` start-up parameter on (PgBouncer: ``ignore_startup_parameters``).
+    ``PLANNER_OPTIONS``; empty to keep the server's settings, e.g. behind PgBouncer, which
+    does not pass the ``options`` start-up parameter on: set them on the server there).
     """
     config = dj_database_url.parse(url)
     if config["ENGINE"] == POSTGRESQL_ENGINE:
