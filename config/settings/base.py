@@ -336,7 +336,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's JSON, written by orjson (core.api.renderers).
+        "core.api.renderers.FastJSONRenderer",
         # The browsable API, with the inline styles its templates need (core.api.renderers).
         "core.api.renderers.CSPBrowsableAPIRenderer",
     ],

