@@ -635,3 +635,41 @@ def test_write_permission_is_still_checked_against_the_declared_model(viewer_api
     response = viewer_api.post("/api/claims/", {"statement": "x"}, format="json")
     assert response.status_code == 403
     assert Claim.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "filtered"),
+    [
+        ({"page": 1, "page_size": 2, "brief": 1, "format": "json"}, False),
+        ({"page": 1, "status": "disputed"}, True),
+        ({"page": 1, "unknown": "x"}, True),
+    ],
+    ids=["paging-only", "a-filter", "an-unknown-parameter"],
+)
+def test_a_list_asked_without_filters_builds_no_filterset(editor_api, monkeypatch, query, filtered):
+    """GIVEN a list request WHEN its query string holds only paging and format parameters
+    THEN django-filter's FilterSet (and its form) is not built, and the answer is the same;
+    with anything else in the query string it is built and applied as always."""
+    from claims.filtersets import ClaimFilterSet
+
+    ClaimFactory(status=Claim.Status.DISPUTED)
+    ClaimFactory(status=Claim.Status.UNVERIFIED)
+    built = []
+    original = ClaimFilterSet.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClaimFilterSet, "__init__", counting_init)
+    response = editor_api.get("/api/claims/", query)
+    assert response.status_code == 200
+    assert bool(built) is filtered
+    statuses = {row["status"] for row in response.json()["results"]}
+    assert statuses == ({"disputed"} if "status" in query else {"disputed", "unverified"})
+
+
+def test_a_bad_filter_value_is_still_refused_with_the_paging_parameters(editor_api):
+    response = editor_api.get("/api/claims/", {"page": 1, "status": "no-such-status"})
+    assert response.status_code == 400
+    assert "status" in response.json()

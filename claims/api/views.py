@@ -34,11 +34,12 @@ class ClaimViewSet(DomainViewSet):
         return self.action in {"list", "retrieve"} and not self.uses_brief_serializer()
 
     def get_queryset(self):
-        queryset = super().get_queryset()
         if self.renders_rows():
-            # ``render_claims`` reads the related rows itself, as plain values.
-            queryset = queryset.prefetch_related(None)
-        return queryset
+            # ``render_claims`` reads the related rows itself, as plain values: no prefetches
+            # (building ``with_related``'s marking-aware querysets only to drop them cost
+            # 3-4 ms of every list and detail).
+            return self.visible_queryset().select_related("created_by", "updated_by")
+        return super().get_queryset()
 
     def list(self, request, *args, **kwargs):
         if not self.renders_rows():
