@@ -9,9 +9,15 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.db.models import Field, ForeignObject
         from django.db.models.signals import post_migrate
 
+        from .lookups import InArray
         from .roles import sync_roles
+
+        # Foreign keys keep lookups of their own, apart from other fields'.
+        Field.register_lookup(InArray)
+        ForeignObject.register_lookup(InArray)
 
         # Models added by later migrations get their permissions into the roles too.
         post_migrate.connect(sync_roles, sender=self)

@@ -1,9 +1,10 @@
 """Queryset building blocks: marking visibility and tree queries with recursive CTEs."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models, router
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -21,6 +22,74 @@ AMBER_ROLES = (EDITOR, ADMIN)
 # A hard stop for recursive queries: the hierarchy refuses cycles on save, but a cycle written
 # by raw SQL must still not make a query loop forever.
 MAX_TREE_DEPTH = 64
+
+
+def _compile_rows(queryset: models.QuerySet, alias: str) -> tuple[str, list, tuple] | None:
+    """SQL, parameters and column names of a ``values()`` query, or None when its rows need
+    Django's conversions (a field with ``from_db_value``) or it is not PostgreSQL's."""
+    query = queryset.query
+    if connections[alias].vendor != "postgresql" or query.extra_select or not query.values_select:
+        return None
+    compiler = query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    if compiler.get_converters([column for column, _, _ in compiler.select]):
+        return None
+    # values() selects the fields, then the annotations (no extra columns, see above).
+    return sql, list(params), (*query.values_select, *query.annotation_select)
+
+
+def value_rows(queryset: models.QuerySet) -> list[dict[str, Any]]:
+    """``list(queryset)`` of a ``values()`` query, fetched without Django's row iterables
+    (rows of plain columns: half the cost of iterating ~150 rows of 30 columns)."""
+    compiled = _compile_rows(queryset, queryset.db)
+    if compiled is None:
+        return list(queryset)
+    sql, params, names = compiled
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class CompiledRows:
+    """The rows of a fixed-shape ``values()`` query over some ids, compiled to SQL once.
+
+    ``build(ids)`` makes the query, filtering on ``__in_array=ids`` (``core.lookups``). A
+    page of claims reads its related rows with such queries; through the ORM each cost about
+    1 ms to build and compile, every time, for the same SQL. On PostgreSQL the SQL is
+    compiled on first use per database alias, with the ids as its one array parameter, and
+    then only run; anything else (another database, rows that need conversion) takes the
+    ORM's path.
+    """
+
+    def __init__(self, build: Callable[[list[int]], models.QuerySet]) -> None:
+        self.build = build
+        self.model: type[models.Model] | None = None
+        self.compiled: dict[str, tuple[str, list, int, tuple] | None] = {}
+
+    def __call__(self, ids: list[int]) -> list[dict[str, Any]]:
+        if self.model is None:
+            self.model = self.build([]).model
+        alias = router.db_for_read(self.model)
+        if alias not in self.compiled:
+            self.compiled[alias] = self._compile(alias)
+        if self.compiled[alias] is None:
+            return list(self.build(ids).using(alias))
+        sql, params, position, names = self.compiled[alias]
+        params = [*params[:position], list(ids), *params[position + 1 :]]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _compile(self, alias: str) -> tuple[str, list, int, tuple] | None:
+        compiled = _compile_rows(self.build([]).using(alias), alias)
+        if compiled is None:
+            return None
+        sql, params, names = compiled
+        # The ids are the one list among the parameters (``= ANY(%s)``).
+        lists = [index for index, value in enumerate(params) if isinstance(value, list)]
+        if len(lists) != 1:
+            return None
+        return sql, params, lists[0], names
 
 
 def _is_reader(user) -> bool:

@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 
 from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
+from core.querysets import CompiledRows, value_rows
 from sources.models import Publication
 from units.models import Unit
 
@@ -84,12 +85,77 @@ def _occurred_display(row: dict, prefix: str) -> str:
     )
 
 
-def _topics(ids: list[int]) -> dict[int, list[dict]]:
-    rows = (
-        Claim.topics.through.objects.filter(claim_id__in=ids)
+# The related rows that need no marking rule: the same SQL for every page and reader,
+# compiled once (core.querysets.CompiledRows).
+_TOPIC_ROWS = CompiledRows(
+    lambda ids: (
+        Claim.topics.through.objects.filter(claim_id__in_array=ids)
         .order_by(*(f"topic__{name}" for name in Topic._meta.ordering), "topic_id")
         .values("claim_id", "topic_id", "topic__name", "topic__slug", "topic__description")
     )
+)
+_LOCATION_ROWS = CompiledRows(
+    lambda ids: (
+        Claim.locations.through.objects.filter(claim_id__in_array=ids)
+        .order_by(*(f"location__{name}" for name in Location._meta.ordering), "location_id")
+        .values(
+            "claim_id",
+            "location_id",
+            "location__name",
+            "location__kind",
+            "location__latitude",
+            "location__longitude",
+            "location__precision",
+        )
+    )
+)
+_QUANTITY_ROWS = CompiledRows(
+    lambda ids: (
+        Quantity.objects.filter(claim_id__in_array=ids)
+        .order_by("claim_id", "pk")
+        .values(
+            "claim_id", "measure", "low", "high", "unit_of_measure", "approximate", "as_of", "note"
+        )
+    )
+)
+# SourceSummarySerializer's fields.
+_SOURCE_FIELDS = ("id", "name", "kind", "country", "reliability")
+_INVOLVEMENT_ROWS = CompiledRows(
+    lambda ids: (
+        UnitInvolvement.objects.filter(claim_id__in_array=ids)
+        .order_by("claim_id", "pk")
+        .values(
+            "claim_id",
+            "unit_id",
+            "unit__name",
+            "unit__abbreviation",
+            "unit__echelon",
+            "unit__country",
+            "role",
+            "note",
+            *(f"attributed_by__{name}" for name in _SOURCE_FIELDS),
+        )
+    )
+)
+# Who the claims are shared with, in name order.
+_GROUP_ROWS = CompiledRows(
+    lambda ids: (
+        Claim.sharing_groups.through.objects.filter(claim_id__in_array=ids)
+        .order_by("group__name")
+        .values("claim_id", "group__name")
+    )
+)
+_USER_ROWS = CompiledRows(
+    lambda ids: (
+        Claim.shared_with.through.objects.filter(claim_id__in_array=ids)
+        .order_by("user__username")
+        .values("claim_id", "user__username")
+    )
+)
+
+
+def _topics(ids: list[int]) -> dict[int, list[dict]]:
+    rows = _TOPIC_ROWS(ids)
     return {
         claim_id: [
             {
@@ -105,19 +171,7 @@ def _topics(ids: list[int]) -> dict[int, list[dict]]:
 
 
 def _locations(ids: list[int]) -> dict[int, list[dict]]:
-    rows = (
-        Claim.locations.through.objects.filter(claim_id__in=ids)
-        .order_by(*(f"location__{name}" for name in Location._meta.ordering), "location_id")
-        .values(
-            "claim_id",
-            "location_id",
-            "location__name",
-            "location__kind",
-            "location__latitude",
-            "location__longitude",
-            "location__precision",
-        )
-    )
+    rows = _LOCATION_ROWS(ids)
     latitude, longitude = _decimal(Location, "latitude"), _decimal(Location, "longitude")
     return {
         claim_id: [
@@ -136,13 +190,7 @@ def _locations(ids: list[int]) -> dict[int, list[dict]]:
 
 
 def _quantities(ids: list[int]) -> dict[int, list[dict]]:
-    rows = (
-        Quantity.objects.filter(claim_id__in=ids)
-        .order_by("claim_id", "pk")
-        .values(
-            "claim_id", "measure", "low", "high", "unit_of_measure", "approximate", "as_of", "note"
-        )
-    )
+    rows = _QUANTITY_ROWS(ids)
     low, high = _decimal(Quantity, "low"), _decimal(Quantity, "high")
     return {
         claim_id: [
@@ -161,10 +209,6 @@ def _quantities(ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-# SourceSummarySerializer's fields.
-_SOURCE_FIELDS = ("id", "name", "kind", "country", "reliability")
-
-
 def _source(row: dict, prefix: str) -> dict | None:
     """The source summary read with ``prefix`` (null when the row has none)."""
     if row[f"{prefix}id"] is None:
@@ -174,9 +218,9 @@ def _source(row: dict, prefix: str) -> dict | None:
 
 def _citations(ids: list[int], user) -> dict[int, list[dict]]:
     publication, source = "publication__", "publication__source__"
-    rows = (
+    rows = value_rows(
         page_citations(user)
-        .filter(claim_id__in=ids)
+        .filter(claim_id__in_array=ids)
         .values(
             "claim_id",
             "id",
@@ -261,22 +305,7 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
 
 
 def _involvements(ids: list[int]) -> dict[int, list[dict]]:
-    attributed = "attributed_by__"
-    rows = list(
-        UnitInvolvement.objects.filter(claim_id__in=ids)
-        .order_by("claim_id", "pk")
-        .values(
-            "claim_id",
-            "unit_id",
-            "unit__name",
-            "unit__abbreviation",
-            "unit__echelon",
-            "unit__country",
-            "role",
-            "note",
-            *(f"{attributed}{name}" for name in _SOURCE_FIELDS),
-        )
-    )
+    rows = _INVOLVEMENT_ROWS(ids)
     paths = Unit.objects.orbat_paths(sorted({row["unit_id"] for row in rows}))
     return {
         claim_id: [
@@ -292,7 +321,7 @@ def _involvements(ids: list[int]) -> dict[int, list[dict]]:
                     row["unit_id"], row["unit__abbreviation"] or row["unit__name"]
                 ),
                 "role": row["role"],
-                "attributed_by": _source(row, attributed),
+                "attributed_by": _source(row, "attributed_by__"),
                 "note": row["note"],
             }
             for row in group
@@ -303,9 +332,9 @@ def _involvements(ids: list[int]) -> dict[int, list[dict]]:
 
 def _relations(ids: list[int], user) -> dict[int, list[dict]]:
     other = "to_claim__"
-    rows = (
+    rows = value_rows(
         page_relations(user)
-        .filter(from_claim_id__in=ids)
+        .filter(from_claim_id__in_array=ids)
         .order_by("from_claim_id", "pk")
         .values(
             "from_claim_id",
@@ -346,13 +375,12 @@ def _relations(ids: list[int], user) -> dict[int, list[dict]]:
     return rendered
 
 
-def _names(through, ids: list[int], name: str) -> dict[int, list[str]]:
+def _names(rows: CompiledRows, ids: list[int], name: str) -> dict[int, list[str]]:
     """Who the claims are shared with: ``name`` (``group__name``, ``user__username``) of
-    each row of the link table ``through``, in order."""
+    each of ``rows``, in order."""
     names: dict[int, list[str]] = defaultdict(list)
-    rows = through.objects.filter(claim_id__in=ids).order_by(name).values_list("claim_id", name)
-    for claim_id, value in rows:
-        names[claim_id].append(value)
+    for row in rows(ids):
+        names[row["claim_id"]].append(row[name])
     return names
 
 
@@ -365,8 +393,8 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
         return []
     topics, locations, quantities = _topics(ids), _locations(ids), _quantities(ids)
     citations, units, related = _citations(ids, user), _involvements(ids), _relations(ids, user)
-    groups = _names(Claim.sharing_groups.through, ids, "group__name")
-    people = _names(Claim.shared_with.through, ids, "user__username")
+    groups = _names(_GROUP_ROWS, ids, "group__name")
+    people = _names(_USER_ROWS, ids, "user__username")
     stamp = _datetime_formatter()
     return [
         {

@@ -47,3 +47,12 @@ def test_season_start_accepts_autumn():
 def test_unknown_precision_is_an_error():
     with pytest.raises(ValueError, match="precision"):
         period_start(dt.date(2024, 1, 1), "decade")
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_every_month_is_written_as_before_in_english(month):
+    """The month names are the app's own (not the process locale's): the same text as
+    ``strftime`` in the C locale gave, for every month, at day and at month precision."""
+    day = dt.date(1999, month, 28)
+    assert format_date(day, "day") == f"28 {day:%b} 1999"
+    assert format_date(day, "month") == f"{day:%B} 1999"

@@ -1,0 +1,92 @@
+"""Queries compiled once (core.querysets.CompiledRows) on the ``in_array`` lookup
+(core.lookups.InArray): the ORM's rows, for less work per call."""
+
+import pytest
+from django.db import connection
+from django.db.models import DecimalField, ExpressionWrapper, F
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import Citation, Claim
+from core.querysets import CompiledRows, value_rows
+from tests.factories import CitationFactory, ClaimFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _topic_rows(ids):
+    return (
+        Claim.topics.through.objects.filter(claim_id__in_array=ids)
+        .order_by("claim_id", "topic__name")
+        .values("claim_id", "topic__name", "topic__slug")
+    )
+
+
+@pytest.fixture
+def claims():
+    """Three claims with two, one and no topics."""
+    first, second, third = ClaimFactory(), ClaimFactory(), ClaimFactory()
+    first.topics.add(TopicFactory(name="Artillery"), TopicFactory(name="Drones"))
+    second.topics.add(TopicFactory(name="Logistics"))
+    return first, second, third
+
+
+def test_in_array_matches_what_in_matches_with_sql_that_does_not_grow(claims):
+    """GIVEN claims WHEN filtered with ``in_array`` on one id and on three (one of them None)
+    THEN the same claims as ``in``, and on PostgreSQL the same SQL text both times."""
+    ids = [claim.pk for claim in claims]
+    one = Claim.objects.filter(pk__in_array=ids[:1])
+    three = Claim.objects.filter(pk__in_array=[*ids, None])
+    assert list(one) == list(Claim.objects.filter(pk__in=ids[:1]))
+    assert sorted(three, key=lambda c: c.pk) == sorted(claims, key=lambda c: c.pk)
+    assert not Claim.objects.filter(pk__in_array=[]).exists()
+    assert str(one.query).count("ANY") == 1
+    assert one.query.sql_with_params()[0] == three.query.sql_with_params()[0]
+
+
+def test_compiled_rows_are_the_orm_s_rows_in_one_query_each(claims):
+    """GIVEN a compiled query WHEN it is run for pages of different sizes THEN each run is
+    one query and returns exactly the ORM's rows; the SQL was compiled once."""
+    rows = CompiledRows(_topic_rows)
+    ids = [claim.pk for claim in claims]
+    for page in (ids, ids[:1], ids[1:], []):
+        with CaptureQueriesContext(connection) as queries:
+            got = rows(page)
+        assert got == list(_topic_rows(page))
+        assert len(queries) == 1
+    assert list(rows.compiled) == ["default"]
+    assert rows.compiled["default"] is not None
+
+
+def test_rows_that_need_django_s_conversion_keep_the_orm_path(claims):
+    """GIVEN a query with a column Django converts after reading (an expression's decimal)
+    WHEN it is compiled THEN it is left to the ORM (no compiled SQL), with the ORM's rows."""
+
+    def build(ids):
+        return (
+            Claim.objects.filter(pk__in_array=ids)
+            .order_by("pk")
+            .annotate(
+                ratio=ExpressionWrapper(
+                    F("independent_lines") * 1.5,
+                    output_field=DecimalField(max_digits=5, decimal_places=2),
+                )
+            )
+            .values("pk", "ratio")
+        )
+
+    rows = CompiledRows(build)
+    ids = [claim.pk for claim in claims]
+    assert rows(ids) == list(build(ids))
+    assert rows.compiled == {"default": None}
+
+
+def test_value_rows_of_a_joined_query_are_the_orm_s(claims):
+    first = claims[0]
+    CitationFactory(claim=first)
+    CitationFactory(claim=first)
+    queryset = (
+        Citation.objects.filter(claim_id__in_array=[first.pk])
+        .order_by("pk")
+        .values("pk", "uuid", "created_at", "publication__title", "publication__source__name")
+    )
+    assert value_rows(queryset) == list(queryset)
