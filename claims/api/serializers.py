@@ -374,7 +374,8 @@ class ClaimSerializer(StampedModelSerializer):
     def create(self, validated_data):
         citations = validated_data.pop("citations", [])
         nested = self._pop_nested(validated_data)
-        with transaction.atomic():
+        # One transaction with the view's, no savepoint (see StampedModelSerializer.create).
+        with transaction.atomic(savepoint=False):
             claim = super().create(validated_data)
             self._write_nested(claim, nested)
             # Each through the citation serializer's own create (its reason, its history
@@ -390,7 +391,7 @@ class ClaimSerializer(StampedModelSerializer):
 
     def update(self, instance, validated_data):
         nested = self._pop_nested(validated_data)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             claim = super().update(instance, validated_data)
             self._write_nested(claim, nested)
         return claim

@@ -234,6 +234,20 @@ class DomainViewSet(viewsets.ModelViewSet):
 
     # -- writing
 
+    def create(self, request, *args, **kwargs):
+        # DRF's CreateModelMixin.create, answering with ``write_answer``.
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        data = self.write_answer(serializer)
+        headers = self.get_success_headers(data)
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def write_answer(self, serializer) -> Any:
+        """The body answering a create or an update: the saved record as its serializer
+        renders it (after ``_reload``); a resource may render it a cheaper way."""
+        return serializer.data
+
     def _reload(self, serializer) -> None:
         """Re-read the saved record through the loading rules so the response is complete."""
         # The writer can only set markings they may see (validate_marking), so the record
@@ -255,7 +269,13 @@ class DomainViewSet(viewsets.ModelViewSet):
                     "id": instance.pk,
                 }
             )
-        return super().update(request, *args, **kwargs)
+        # DRF's UpdateModelMixin.update, answering with ``write_answer``.
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self.write_answer(serializer))
 
     def destroy(self, request, *args, **kwargs):
         if self.wants_archived() and not self.wants_purge():

@@ -202,3 +202,43 @@ def test_the_detail_takes_a_constant_number_of_queries(
     with django_assert_max_num_queries(few):
         response = editor_api.get(f"/api/claims/{claim.pk}/")
     assert len(response.json()["citations"]) == 24
+
+
+def test_the_answers_to_writes_are_the_serializer_s(
+    rich_claims, editor, editor_api, django_capture_on_commit_callbacks
+):
+    """GIVEN a claim created with citations, units, topics and numbers, then changed WHEN the
+    API answers each write (rendered from rows, not by the serializer) THEN the body is what
+    ClaimSerializer renders for the saved claim, corroboration included."""
+    brigade = Unit.objects.get(abbreviation="25th MRB")
+    topic = TopicFactory(name="Bridges")
+    publications = [PublicationFactory(marking="clear") for _ in range(2)]
+    body = {
+        "title": "Bridge struck",
+        "statement": "The bridge was struck twice.",
+        "kind": "event",
+        "occurred": {"start": "2025-02-20", "precision": "day"},
+        "topics": [topic.pk],
+        "units": [{"unit": brigade.pk, "role": "perpetrator"}],
+        "quantities": [{"measure": "strikes", "low": "2", "high": "2"}],
+        "citations": [
+            {"publication": publication.pk, "stance": "supports", "credibility": 2}
+            for publication in publications
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        created = editor_api.post("/api/claims/", body, format="json")
+    assert created.status_code == 201, created.content
+    claim_id = created.json()["id"]
+    (expected,) = [row for row in _serialized(editor) if row["id"] == claim_id]
+    assert created.json() == json.loads(json.dumps(dict(expected), cls=DjangoJSONEncoder))
+    assert created.json()["units"][0]["orbat_path"] == "25th MRB › 6th Combined Arms Army › LMD"
+    assert len(created.json()["citations"]) == 2 and created.json()["grade"]
+
+    first = Claim.objects.get(title="Brigade crossed the river")
+    changed = editor_api.patch(f"/api/claims/{first.pk}/", {"title": "Brigade crossed"})
+    assert changed.status_code == 200, changed.content
+    (expected,) = [row for row in _serialized(editor) if row["id"] == first.pk]
+    assert changed.json() == json.loads(json.dumps(dict(expected), cls=DjangoJSONEncoder))
+    assert changed.json()["title"] == "Brigade crossed" and changed.json()["citations"]
+    assert changed["ETag"] == f'"{first.pk}-{first.version + 1}"'
