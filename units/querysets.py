@@ -15,26 +15,39 @@ def _closure():
     return apps.get_model("units", "UnitAncestor")
 
 
-def _path_rows(ids: list[int]) -> models.QuerySet:
-    """Each unit's chain, from itself up, as short names (abbreviation, else name)."""
+def orbat_path_rows(units: "list[int] | models.QuerySet") -> models.QuerySet:
+    """Each unit's chain, from itself up, as short names (abbreviation, else name): of the
+    unit ids ``units`` (``in_array``) or of the units a subquery selects."""
     # Each ancestor's name by its primary key, row by row: as a JOIN, PostgreSQL hashed
     # all 20,000 units for ~500 rows (5 ms against 2.7 ms at a million claims).
     label = (
         apps.get_model("units", "Unit")
         .objects.filter(pk=OuterRef("ancestor_id"))
+        .order_by()
         .values(short=Coalesce(NullIf("abbreviation", Value("")), "name"))
     )
+    closure = _closure().objects
+    if isinstance(units, models.QuerySet):
+        closure = closure.filter(unit__in=units)
+    else:
+        closure = closure.filter(unit__in_array=units)
     return (
-        _closure()
-        .objects.filter(unit__in_array=ids)
-        .order_by("unit_id", "depth")
+        closure.order_by("unit_id", "depth")
         .annotate(short=Subquery(label))
         .values("unit_id", "short")
     )
 
 
+def joined_paths(rows: list[dict]) -> dict[int, str]:
+    """``orbat_path_rows`` as one path per unit: "30th MRB › 2nd CAA › Central MD"."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        names[row["unit_id"]].append(row["short"])
+    return {unit_id: " › ".join(chain) for unit_id, chain in names.items()}
+
+
 # The same SQL for every page: compiled once (core.querysets.CompiledRows).
-_PATHS = CompiledRows(_path_rows)
+_PATHS = CompiledRows(orbat_path_rows)
 
 
 class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
@@ -48,10 +61,7 @@ class UnitQuerySet(VisibleQuerySet, TreeQuerySet):
     def orbat_paths(self, ids: list[int]) -> dict[int, str]:
         """Short ORBAT path per unit id ("30th MRB › 2nd CAA › Central MD"), in one query
         reading only the names (a page of claims asks for a hundred units' paths)."""
-        names: dict[int, list[str]] = defaultdict(list)
-        for row in _PATHS(list(ids)):
-            names[row["unit_id"]].append(row["short"])
-        return {unit_id: " › ".join(chain) for unit_id, chain in names.items()}
+        return joined_paths(_PATHS(list(ids)))
 
     def ancestor_paths(self, ids: list[int]) -> dict[int, list]:
         """For each id, its chain from itself up to the top, in one query on the closure (an

@@ -23,9 +23,9 @@ from rest_framework.settings import api_settings
 
 from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
-from core.querysets import CompiledRows, value_rows
+from core.querysets import CompiledRows, RowQuery, fetch_together
 from sources.models import Publication
-from units.models import Unit
+from units.querysets import joined_paths, orbat_path_rows
 
 _date = serializers.DateField().to_representation
 _duration = serializers.DurationField().to_representation
@@ -137,6 +137,12 @@ _INVOLVEMENT_ROWS = CompiledRows(
         )
     )
 )
+# The ORBAT path of every unit involved in the claims.
+_PATH_ROWS = CompiledRows(
+    lambda ids: orbat_path_rows(
+        UnitInvolvement.objects.filter(claim_id__in_array=ids).values("unit_id")
+    )
+)
 # Who the claims are shared with, in name order.
 _GROUP_ROWS = CompiledRows(
     lambda ids: (
@@ -154,8 +160,7 @@ _USER_ROWS = CompiledRows(
 )
 
 
-def _topics(ids: list[int]) -> dict[int, list[dict]]:
-    rows = _TOPIC_ROWS(ids)
+def _topics(rows: list[dict]) -> dict[int, list[dict]]:
     return {
         claim_id: [
             {
@@ -170,8 +175,7 @@ def _topics(ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def _locations(ids: list[int]) -> dict[int, list[dict]]:
-    rows = _LOCATION_ROWS(ids)
+def _locations(rows: list[dict]) -> dict[int, list[dict]]:
     latitude, longitude = _decimal(Location, "latitude"), _decimal(Location, "longitude")
     return {
         claim_id: [
@@ -189,8 +193,7 @@ def _locations(ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def _quantities(ids: list[int]) -> dict[int, list[dict]]:
-    rows = _QUANTITY_ROWS(ids)
+def _quantities(rows: list[dict]) -> dict[int, list[dict]]:
     low, high = _decimal(Quantity, "low"), _decimal(Quantity, "high")
     return {
         claim_id: [
@@ -216,9 +219,10 @@ def _source(row: dict, prefix: str) -> dict | None:
     return {name: row[f"{prefix}{name}"] for name in _SOURCE_FIELDS}
 
 
-def _citations(ids: list[int], user) -> dict[int, list[dict]]:
+def _citation_rows(ids: list[int], user) -> RowQuery:
+    """The citations of the claims that ``user`` may see, with publication and source."""
     publication, source = "publication__", "publication__source__"
-    rows = value_rows(
+    return RowQuery.of(
         page_citations(user)
         .filter(claim_id__in_array=ids)
         .values(
@@ -252,6 +256,10 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
             *(f"{source}{name}" for name in _SOURCE_FIELDS),
         )
     )
+
+
+def _citations(rows: list[dict]) -> dict[int, list[dict]]:
+    source = "publication__source__"
     rendered: dict[int, list[dict]] = defaultdict(list)
     stamp = _datetime_formatter()
     for row in rows:
@@ -304,9 +312,7 @@ def _citations(ids: list[int], user) -> dict[int, list[dict]]:
     return rendered
 
 
-def _involvements(ids: list[int]) -> dict[int, list[dict]]:
-    rows = _INVOLVEMENT_ROWS(ids)
-    paths = Unit.objects.orbat_paths(sorted({row["unit_id"] for row in rows}))
+def _involvements(rows: list[dict], paths: dict[int, str]) -> dict[int, list[dict]]:
     return {
         claim_id: [
             {
@@ -330,9 +336,10 @@ def _involvements(ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def _relations(ids: list[int], user) -> dict[int, list[dict]]:
+def _relation_rows(ids: list[int], user) -> RowQuery:
+    """The links from the claims to claims ``user`` may see."""
     other = "to_claim__"
-    rows = value_rows(
+    return RowQuery.of(
         page_relations(user)
         .filter(from_claim_id__in_array=ids)
         .order_by("from_claim_id", "pk")
@@ -356,6 +363,10 @@ def _relations(ids: list[int], user) -> dict[int, list[dict]]:
             ),
         )
     )
+
+
+def _relations(rows: list[dict]) -> dict[int, list[dict]]:
+    other = "to_claim__"
     rendered: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         rendered[row["from_claim_id"]].append(
@@ -375,11 +386,11 @@ def _relations(ids: list[int], user) -> dict[int, list[dict]]:
     return rendered
 
 
-def _names(rows: CompiledRows, ids: list[int], name: str) -> dict[int, list[str]]:
+def _names(rows: list[dict], name: str) -> dict[int, list[str]]:
     """Who the claims are shared with: ``name`` (``group__name``, ``user__username``) of
     each of ``rows``, in order."""
     names: dict[int, list[str]] = defaultdict(list)
-    for row in rows(ids):
+    for row in rows:
         names[row["claim_id"]].append(row[name])
     return names
 
@@ -387,14 +398,30 @@ def _names(rows: CompiledRows, ids: list[int], name: str) -> dict[int, list[str]
 def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
     """``claims`` (read with ``select_related("created_by", "updated_by")`` and visible to
     ``user``) as ``ClaimSerializer`` renders them in a list, with what ``user`` may see of
-    their evidence and links. Nine queries, whatever the number of claims."""
+    their evidence and links: nine queries sent in one round trip (PostgreSQL), whatever the
+    number of claims."""
     ids = [claim.pk for claim in claims]
     if not ids:
         return []
-    topics, locations, quantities = _topics(ids), _locations(ids), _quantities(ids)
-    citations, units, related = _citations(ids, user), _involvements(ids), _relations(ids, user)
-    groups = _names(_GROUP_ROWS, ids, "group__name")
-    people = _names(_USER_ROWS, ids, "user__username")
+    rows = fetch_together(
+        {
+            "topics": _TOPIC_ROWS.query(ids),
+            "locations": _LOCATION_ROWS.query(ids),
+            "quantities": _QUANTITY_ROWS.query(ids),
+            "citations": _citation_rows(ids, user),
+            "units": _INVOLVEMENT_ROWS.query(ids),
+            "paths": _PATH_ROWS.query(ids),
+            "related": _relation_rows(ids, user),
+            "groups": _GROUP_ROWS.query(ids),
+            "people": _USER_ROWS.query(ids),
+        }
+    )
+    topics, locations = _topics(rows["topics"]), _locations(rows["locations"])
+    quantities, citations = _quantities(rows["quantities"]), _citations(rows["citations"])
+    units = _involvements(rows["units"], joined_paths(rows["paths"]))
+    related = _relations(rows["related"])
+    groups = _names(rows["groups"], "group__name")
+    people = _names(rows["people"], "user__username")
     stamp = _datetime_formatter()
     return [
         {

@@ -7,7 +7,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Citation, Claim
-from core.querysets import CompiledRows, value_rows
+from core.querysets import CompiledRows, RowQuery, fetch_together
 from tests.factories import CitationFactory, ClaimFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,13 +80,34 @@ def test_rows_that_need_django_s_conversion_keep_the_orm_path(claims):
     assert rows.compiled == {"default": None}
 
 
-def test_value_rows_of_a_joined_query_are_the_orm_s(claims):
+def test_queries_fetched_together_are_each_the_orm_s_in_one_round_trip(claims):
+    """GIVEN a compiled query, a query compiled now (with joins, marked rows' kinds of
+    values: uuids, dates, stamps) and one left to the ORM WHEN they are fetched together
+    THEN each gives the ORM's rows, the compiled two in one statement sent once."""
     first = claims[0]
     CitationFactory(claim=first)
     CitationFactory(claim=first)
-    queryset = (
+    citations = (
         Citation.objects.filter(claim_id__in_array=[first.pk])
         .order_by("pk")
         .values("pk", "uuid", "created_at", "publication__title", "publication__source__name")
     )
-    assert value_rows(queryset) == list(queryset)
+    converted = Claim.objects.filter(pk=first.pk).annotate(
+        ratio=ExpressionWrapper(
+            F("independent_lines") * 1.5, output_field=DecimalField(max_digits=5, decimal_places=2)
+        )
+    )
+    topics = CompiledRows(_topic_rows)
+    ids = [claim.pk for claim in claims]
+    with CaptureQueriesContext(connection) as queries:
+        rows = fetch_together(
+            {
+                "topics": topics.query(ids),
+                "citations": RowQuery.of(citations),
+                "converted": RowQuery.of(converted.values("pk", "ratio")),
+            }
+        )
+    assert rows["topics"] == list(_topic_rows(ids)) and len(rows["topics"]) == 3
+    assert rows["citations"] == list(citations) and len(rows["citations"]) == 2
+    assert rows["converted"] == list(converted.values("pk", "ratio"))
+    assert len(queries) == 2  # the two compiled ones together, the converted one alone
