@@ -8,7 +8,7 @@ for judgements) and from which path (``entry_path``: admin, api, pages, or comma
 import contextlib
 import contextvars
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,12 +88,27 @@ class TrackedHistory(HistoricalRecords):
         if self.cls is sender:
             sender._history_records = self
 
+    def create_historical_record_m2ms(self, history_instance, instance):
+        # A record just created has no links in the many-to-many fields it was created
+        # without (``record_creation``): nothing to read and copy for those.
+        unset = getattr(instance, "_history_unset_m2m", ())
+        if unset:
+            history_instance._history_m2m_fields = [
+                field for field in history_instance._history_m2m_fields if field.name not in unset
+            ]
+        super().create_historical_record_m2ms(history_instance, instance)
 
-def record_creation(instance: models.Model) -> None:
+
+def record_creation(instance: models.Model, unset: Iterable[str] = ()) -> None:
     """The "created" history row of ``instance``, saved with ``skip_history_when_saving`` so
     that its many-to-many fields could be set first: one row holding them, where saving and
-    then setting them wrote a "created" row and a "changed" row per field."""
-    type(instance)._history_records.create_historical_record(instance, "+")
+    then setting them wrote a "created" row and a "changed" row per field. ``unset`` names the
+    many-to-many fields it was created without: their (empty) links are not read back."""
+    instance._history_unset_m2m = frozenset(unset)
+    try:
+        type(instance)._history_records.create_historical_record(instance, "+")
+    finally:
+        del instance._history_unset_m2m
 
 
 def tracked_history(**kwargs) -> HistoricalRecords:

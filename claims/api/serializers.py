@@ -1,5 +1,7 @@
 """API shapes of claims, citations, places and topics."""
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.utils.text import slugify
 from rest_framework import serializers
@@ -343,6 +345,19 @@ class ClaimSerializer(StampedModelSerializer):
             # or drop citations (they change at /api/citations/, one reason each).
             fields["citations"].read_only = True
         return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            # Each nested citation names a publication and the claim a few topics and places:
+            # read each kind in one query, not one per id.
+            if not self.fields["citations"].read_only and isinstance(data.get("citations"), list):
+                self.fields["citations"].child.fields["publication"].preload(
+                    row.get("publication") for row in data["citations"] if isinstance(row, Mapping)
+                )
+            for name in ("topics", "locations"):
+                if isinstance(data.get(name), list):
+                    self.fields[name].child_relation.preload(data[name])
+        return super().to_internal_value(data)
 
     def validate_citations(self, citations: list[dict]) -> list[dict]:
         user = self.context["request"].user

@@ -1,5 +1,6 @@
 """Relation fields: writes take an id, reads give a compact summary of the related record."""
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -21,6 +22,21 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
 
     def use_pk_only_optimization(self) -> bool:
         return False
+
+    def preload(self, values: Iterable) -> None:
+        """Read the records ``values`` name (the ids a request sends for this field, e.g. the
+        publication of each nested citation) in one query, for ``to_internal_value``: one
+        query where there was one per value. Ids not found are looked up again there, so an
+        unknown or hidden id gets the usual error."""
+        ids = {value for value in values if type(value) is int}
+        if ids:
+            self.known = self.get_queryset().in_bulk(ids)
+
+    def to_internal_value(self, data):
+        known = getattr(self, "known", None)
+        if known and type(data) is int and data in known:
+            return known[data]
+        return super().to_internal_value(data)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -166,7 +166,8 @@ class StampedModelSerializer(serializers.ModelSerializer):
                 getattr(instance, name).set(values)
         finally:
             del instance.skip_history_when_saving
-        record_creation(instance)
+        unset = [field.name for field in model._meta.many_to_many if field.name not in many]
+        record_creation(instance, unset=unset)
         return instance
 
     def update(self, instance, validated_data):

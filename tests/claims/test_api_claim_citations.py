@@ -195,3 +195,49 @@ def test_a_claim_created_with_topics_has_one_created_history_row_listing_them(ed
     assert {link.topic_id for link in row.topics.all()} == {topic.pk for topic in topics}
     history = editor_api.get(f"/api/claims/{response.json()['id']}/history/").json()
     assert [entry["action"] for entry in history["results"]] == ["created"]
+
+
+def test_the_ids_a_new_claim_names_are_read_once_per_kind(editor_api, reports):
+    """GIVEN a claim with three citations and two topics WHEN it is posted THEN the three
+    publications are read in one query and the two topics in one (they were read one by
+    one), and a hidden or unknown id among them is still refused by name."""
+    topics = [TopicFactory(name="Strikes"), TopicFactory(name="Energy")]
+    body = payload([cite(report) for report in reports], topics=[t.pk for t in topics])
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_api.post("/api/claims/", body, format="json")
+    assert response.status_code == 201, response.content
+
+    def reads(table: str) -> int:
+        """Lookups of rows of ``table`` by id (not the joins that set the claim's topics)."""
+        return sum(f'FROM "{table}" WHERE' in q["sql"] for q in queries.captured_queries)
+
+    assert reads("sources_publication") == 1
+    assert reads("claims_topic") == 1
+    hidden = PublicationFactory(marking="red")
+    body = payload([cite(reports[0]), cite(hidden)], topics=[topics[0].pk, 987654])
+    refused = editor_api.post("/api/claims/", body, format="json")
+    assert refused.status_code == 400
+    errors = refused.json()
+    assert "publication" in errors["citations"]["1"] and "0" not in errors["citations"]
+    assert "987654" in str(errors["topics"])
+
+
+def test_the_created_history_row_reads_back_only_the_links_that_were_set(editor_api):
+    """GIVEN a claim posted with topics but no places or sharing WHEN its "created" history
+    row is written THEN the topics are copied into it and the empty link tables of a record
+    that did not exist a moment before are not read back (three queries fewer)."""
+    topics = [TopicFactory(name="Strikes")]
+    body = payload([], topics=[topic.pk for topic in topics])
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_api.post("/api/claims/", body, format="json")
+    assert response.status_code == 201, response.content
+    copied = [
+        table
+        for table in ("topics", "locations", "sharing_groups", "shared_with")
+        for q in queries.captured_queries
+        if q["sql"].startswith(f'SELECT "claims_claim_{table}"."id"')
+    ]
+    assert copied == ["topics"]
+    (row,) = Claim.objects.get(pk=response.json()["id"]).history.all()
+    assert [link.topic_id for link in row.topics.all()] == [topics[0].pk]
+    assert not row.locations.exists() and not row.sharing_groups.exists()
