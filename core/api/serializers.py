@@ -163,7 +163,8 @@ class StampedModelSerializer(serializers.ModelSerializer):
         try:
             instance.save(force_insert=True)
             for name, values in many.items():
-                getattr(instance, name).set(values)
+                # add(), not set(): a new record has no links to compare with first.
+                getattr(instance, name).add(*values)
         finally:
             del instance.skip_history_when_saving
         unset = [field.name for field in model._meta.many_to_many if field.name not in many]
