@@ -63,7 +63,7 @@ class RowQuery:
 def fetch_together(queries: dict[str, RowQuery]) -> dict[str, list[dict[str, Any]]]:
     """The rows of each query, the compiled ones of a database sent in one round trip.
 
-    A page of claims reads eight kinds of related rows; waiting for each answer in turn was
+    A page of claims reads nine kinds of related rows; waiting for each answer in turn was
     about 1 ms a query on a busy 2-core machine, more than most of them take to run. With
     Django's default client-side binding, psycopg sends several statements in one message and
     reads their results in turn (``nextset``); with server-side binding, one at a time.

@@ -269,7 +269,8 @@ class DomainViewSet(viewsets.ModelViewSet):
                     "id": instance.pk,
                 }
             )
-        # DRF's UpdateModelMixin.update, answering with ``write_answer``.
+        # DRF's UpdateModelMixin.update, answering with ``write_answer`` (``perform_update``
+        # re-reads the record, so no stale prefetched relation is rendered).
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)

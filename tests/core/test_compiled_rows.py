@@ -111,3 +111,30 @@ def test_queries_fetched_together_are_each_the_orm_s_in_one_round_trip(claims):
     assert rows["citations"] == list(citations) and len(rows["citations"]) == 2
     assert rows["converted"] == list(converted.values("pk", "ratio"))
     assert len(queries) == 2  # the two compiled ones together, the converted one alone
+
+
+@pytest.fixture
+def server_side_binding():
+    """The connection's cursors bind parameters on the server, as with the
+    ``server_side_binding`` option (one statement per message)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    client_side = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    yield
+    raw.cursor_factory = client_side
+
+
+def test_with_server_side_binding_the_queries_are_sent_one_by_one(claims, server_side_binding):
+    """GIVEN cursors that bind on the server (several statements in one message are refused
+    there) WHEN queries are fetched together THEN each is sent alone, with the same rows."""
+    topics = CompiledRows(_topic_rows)
+    ids = [claim.pk for claim in claims]
+    claims_rows = RowQuery.of(Claim.objects.filter(pk__in_array=ids).values("pk", "title"))
+    with CaptureQueriesContext(connection) as queries:
+        rows = fetch_together({"topics": topics.query(ids), "claims": claims_rows})
+    assert rows["topics"] == list(_topic_rows(ids)) and len(rows["topics"]) == 3
+    assert sorted(row["pk"] for row in rows["claims"]) == sorted(ids)
+    assert len(queries) == 2
