@@ -17,13 +17,14 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
-from core.querysets import CompiledRows, RowQuery, fetch_together
+from core.querysets import CompiledRows, fetch_together, marking_signature
 from sources.models import Publication
 from units.querysets import joined_paths, orbat_path_rows
 
@@ -219,10 +220,16 @@ def _source(row: dict, prefix: str) -> dict | None:
     return {name: row[f"{prefix}{name}"] for name in _SOURCE_FIELDS}
 
 
-def _citation_rows(ids: list[int], user) -> RowQuery:
+def _reader(user) -> tuple | None:
+    """What the SQL of a marked query depends on: the reader's marking signature (None, no
+    reader: every citation, for internal use; not the same as an anonymous reader's none)."""
+    return None if user is None else marking_signature(user)
+
+
+def _citation_query(ids: list[int], user) -> QuerySet:
     """The citations of the claims that ``user`` may see, with publication and source."""
     publication, source = "publication__", "publication__source__"
-    return RowQuery.of(
+    return (
         page_citations(user)
         .filter(claim_id__in_array=ids)
         .values(
@@ -336,10 +343,14 @@ def _involvements(rows: list[dict], paths: dict[int, str]) -> dict[int, list[dic
     }
 
 
-def _relation_rows(ids: list[int], user) -> RowQuery:
+# Compiled once per reader (their marking rule is part of the SQL).
+_CITATION_ROWS = CompiledRows(_citation_query, key=_reader)
+
+
+def _relation_query(ids: list[int], user) -> QuerySet:
     """The links from the claims to claims ``user`` may see."""
     other = "to_claim__"
-    return RowQuery.of(
+    return (
         page_relations(user)
         .filter(from_claim_id__in_array=ids)
         .order_by("from_claim_id", "pk")
@@ -363,6 +374,9 @@ def _relation_rows(ids: list[int], user) -> RowQuery:
             ),
         )
     )
+
+
+_RELATION_ROWS = CompiledRows(_relation_query, key=_reader)
 
 
 def _relations(rows: list[dict]) -> dict[int, list[dict]]:
@@ -408,10 +422,10 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
             "topics": _TOPIC_ROWS.query(ids),
             "locations": _LOCATION_ROWS.query(ids),
             "quantities": _QUANTITY_ROWS.query(ids),
-            "citations": _citation_rows(ids, user),
+            "citations": _CITATION_ROWS.query(ids, user),
             "units": _INVOLVEMENT_ROWS.query(ids),
             "paths": _PATH_ROWS.query(ids),
-            "related": _relation_rows(ids, user),
+            "related": _RELATION_ROWS.query(ids, user),
             "groups": _GROUP_ROWS.query(ids),
             "people": _USER_ROWS.query(ids),
         }

@@ -242,3 +242,36 @@ def test_the_answers_to_writes_are_the_serializer_s(
     assert changed.json() == json.loads(json.dumps(dict(expected), cls=DjangoJSONEncoder))
     assert changed.json()["title"] == "Brigade crossed" and changed.json()["citations"]
     assert changed["ETag"] == f'"{first.pk}-{first.version + 1}"'
+
+
+def test_a_reader_who_joins_a_sharing_group_sees_its_evidence_on_the_next_read(rich_claims):
+    """GIVEN a reader whose marked-citation query was compiled and kept (per reader) WHEN they
+    join the sharing group (a new request reads them again) THEN the next page shows the
+    group's citation: the kept SQL is per marking signature, which holds the groups."""
+    reader = UserFactory(username="reader")
+    reader.groups.add(Group.objects.get(name=ANALYST))
+
+    def citations_seen() -> int:
+        fresh = type(reader).objects.get(pk=reader.pk)  # what the next request loads
+        row = next(r for r in _rendered(fresh) if r["title"] == "Brigade crossed the river")
+        return len(row["citations"])
+
+    assert citations_seen() == 2
+    reader.groups.add(rich_claims)
+    assert citations_seen() == 3
+    reader.groups.remove(rich_claims)
+    assert citations_seen() == 2
+
+
+def test_the_marking_signature_tells_apart_what_the_rule_reads(editor, outsider):
+    from core.querysets import marking_signature
+
+    team = Group.objects.create(name="Desk")
+    signatures = {marking_signature(editor), marking_signature(outsider)}
+    outsider.groups.add(team)
+    signatures.add(marking_signature(type(outsider).objects.get(pk=outsider.pk)))
+    outsider.is_superuser = True
+    signatures.add(marking_signature(outsider))
+    outsider.is_active = False
+    signatures.add(marking_signature(outsider))
+    assert len(signatures) == 5

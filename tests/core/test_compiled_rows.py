@@ -53,8 +53,8 @@ def test_compiled_rows_are_the_orm_s_rows_in_one_query_each(claims):
             got = rows(page)
         assert got == list(_topic_rows(page))
         assert len(queries) == 1
-    assert list(rows.compiled) == ["default"]
-    assert rows.compiled["default"] is not None
+    assert list(rows.compiled) == [("default", ())]
+    assert rows.compiled["default", ()] is not None
 
 
 def test_rows_that_need_django_s_conversion_keep_the_orm_path(claims):
@@ -77,7 +77,7 @@ def test_rows_that_need_django_s_conversion_keep_the_orm_path(claims):
     rows = CompiledRows(build)
     ids = [claim.pk for claim in claims]
     assert rows(ids) == list(build(ids))
-    assert rows.compiled == {"default": None}
+    assert rows.compiled == {("default", ()): None}
 
 
 def test_queries_fetched_together_are_each_the_orm_s_in_one_round_trip(claims):
