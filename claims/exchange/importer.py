@@ -485,7 +485,8 @@ class Importer:
             if "archived_by" in record:
                 obj.archived_by_id = self._user(record["archived_by"])
         try:
-            obj.full_clean()
+            # Not the uuid: the record was matched on it (one query per record saved).
+            obj.full_clean(exclude=["uuid"])
         except ValidationError as exc:
             # A field already reported (an unknown reference) is not reported twice.
             reported = {error.field for error in self.errors[self.marks[-1] :]}
@@ -500,7 +501,14 @@ class Importer:
             obj._change_reason = self.reason
             if hasattr(obj, "stamp"):
                 obj.stamp(self.user)
-            obj.save()
+            if adding:
+                # A new record has no links yet (``owned`` sets them after the save): its
+                # "created" history row need not read its link tables back (core.history).
+                obj._history_unset_m2m = frozenset(f.name for f in model._meta.many_to_many)
+            try:
+                obj.save()
+            finally:
+                obj.__dict__.pop("_history_unset_m2m", None)
             self.known[model][key] = obj.pk
             if adding:
                 self._restore_stamps(where, obj, record)

@@ -400,3 +400,19 @@ def test_export_command_writes_csv_to_stdout(db):
     call_command("export_data", format="csv", stdout=out)
     assert out.getvalue().startswith("id,uuid,title")
     assert "Shown in CSV" in out.getvalue()
+
+
+def test_an_import_asks_nothing_it_already_knows(document):
+    """GIVEN a document of new records WHEN it is imported THEN no query checks a uuid's
+    uniqueness (each record was matched on its uuid) and no created record's history row
+    reads back link tables it cannot have yet; everything is still written with history."""
+    history = history_rows()
+    with CaptureQueriesContext(connection) as queries:
+        report = import_document(document, name="new.json")
+    assert report.errors == [] and report.counts["claims"].created == 1
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if '"uuid" = ' in sql and sql.startswith("SELECT 1")]
+    link_reads = [sql for sql in statements if sql.startswith('SELECT "claims_claim_topics"."id"')]
+    assert link_reads == []
+    assert history_rows() > history
+    assert Claim.objects.get().history.filter(history_type="+").exists()
