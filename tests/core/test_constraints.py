@@ -87,3 +87,34 @@ def test_a_self_parent_is_refused_through_the_primary_key():
     place.parent_id = place.pk
     assert _our_errors(place) == _django_errors(place)
     assert _our_errors(place) is not None
+
+
+def test_the_query_compiled_once_gives_django_s_errors_for_every_record_after():
+    """GIVEN the check query of a claim compiled on first use WHEN records with other values,
+    other nulls and other breaches are validated THEN each gets exactly Django's errors, and
+    records with the same null fields reuse the compiled query (one new entry per pattern)."""
+    from core import constraints
+
+    constraints._COMPILED.clear()
+    variants = [
+        {"occurred_start": dt.date(2025, 3, 1), "kind": "event"},
+        {"occurred_start": dt.date(2025, 3, 1), "occurred_end": dt.date(2025, 2, 1)},
+        {"occurred_start": dt.date(2024, 1, 1), "kind": "rumour", "marking": "purple"},
+        {"occurred_start": dt.date(2024, 1, 1), "occurred_end": dt.date(2024, 5, 1)},
+        {"occurred_start": dt.date(2024, 1, 1), "ongoing": True, "confidence": "certainly"},
+        {"occurred_start": None, "occurred_end": dt.date(2024, 5, 1)},
+        {"occurred_start": None, "occurred_end": None, "status": "maybe"},
+        {"occurred_start": dt.date(2025, 3, 1), "kind": "statistic"},
+    ]
+    results = []
+    for values in variants:
+        claim = ClaimFactory.build(**values)
+        ours, theirs = _our_errors(claim), _django_errors(claim)
+        assert ours == theirs, values
+        results.append(ours is None)
+    assert results == [True, False, False, True, False, False, False, True]
+    # Three null patterns: end null; start and end set; start null, end set or both null.
+    assert 2 <= len(constraints._COMPILED) <= 4
+    compiled = len(constraints._COMPILED)
+    assert _our_errors(ClaimFactory.build(occurred_start=dt.date(2023, 1, 1))) is None
+    assert len(constraints._COMPILED) == compiled
