@@ -131,13 +131,15 @@ class CompiledRows:
             self.model = self.build([], *args).model
         alias = router.db_for_read(self.model)
         key = (alias, self.key(*args))
-        if key not in self.compiled:
+        # Read once into a local: another thread may clear the dict in between.
+        compiled = self.compiled.get(key, False)
+        if compiled is False:
             if len(self.compiled) >= self.MAX_COMPILED:
                 self.compiled.clear()
-            self.compiled[key] = self._compile(alias, args)
-        if self.compiled[key] is None:
+            compiled = self.compiled[key] = self._compile(alias, args)
+        if compiled is None:
             return RowQuery(alias, queryset=self.build(ids, *args).using(alias))
-        sql, params, position, names = self.compiled[key]
+        sql, params, position, names = compiled
         params = [*params[:position], list(ids), *params[position + 1 :]]
         return RowQuery(alias, sql, params, names)
 

@@ -138,3 +138,22 @@ def test_with_server_side_binding_the_queries_are_sent_one_by_one(claims, server
     assert rows["topics"] == list(_topic_rows(ids)) and len(rows["topics"]) == 3
     assert sorted(row["pk"] for row in rows["claims"]) == sorted(ids)
     assert len(queries) == 2
+
+
+def test_compiled_queries_per_key_are_kept_within_their_bound(claims):
+    """GIVEN a query compiled per key with room for two WHEN three keys come THEN the kept
+    queries start over rather than grow, and every answer is still the ORM's."""
+    ids = [claim.pk for claim in claims]
+
+    def build(ids, title_prefix):
+        return (
+            Claim.objects.filter(pk__in_array=ids, title__startswith=title_prefix)
+            .order_by("pk")
+            .values("pk", "title")
+        )
+
+    rows = CompiledRows(build, key=lambda prefix: prefix)
+    rows.MAX_COMPILED = 2
+    for prefix in ("Claim", "Nothing", "Cl", "Claim"):
+        assert rows(ids, prefix) == list(build(ids, prefix))
+        assert len(rows.compiled) <= 2
