@@ -99,16 +99,24 @@ class TrackedHistory(HistoricalRecords):
         super().create_historical_record_m2ms(history_instance, instance)
 
 
+@contextlib.contextmanager
+def links_not_read(instance: models.Model, unset: Iterable[str]) -> Iterator[None]:
+    """History rows written meanwhile for ``instance`` do not read back the links of the
+    many-to-many fields ``unset``: a record just created has none in them yet."""
+    instance._history_unset_m2m = frozenset(unset)
+    try:
+        yield
+    finally:
+        del instance._history_unset_m2m
+
+
 def record_creation(instance: models.Model, unset: Iterable[str] = ()) -> None:
     """The "created" history row of ``instance``, saved with ``skip_history_when_saving`` so
     that its many-to-many fields could be set first: one row holding them, where saving and
     then setting them wrote a "created" row and a "changed" row per field. ``unset`` names the
     many-to-many fields it was created without: their (empty) links are not read back."""
-    instance._history_unset_m2m = frozenset(unset)
-    try:
+    with links_not_read(instance, unset):
         type(instance)._history_records.create_historical_record(instance, "+")
-    finally:
-        del instance._history_unset_m2m
 
 
 def tracked_history(**kwargs) -> HistoricalRecords:

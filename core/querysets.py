@@ -55,15 +55,6 @@ class RowQuery:
     names: tuple = ()
     queryset: models.QuerySet | None = None
 
-    @classmethod
-    def of(cls, queryset: models.QuerySet) -> "RowQuery":
-        """``queryset`` (a ``values()`` query) compiled now, or left to the ORM."""
-        compiled = _compile_rows(queryset, queryset.db)
-        if compiled is None:
-            return cls(queryset.db, queryset=queryset)
-        sql, params, names = compiled
-        return cls(queryset.db, sql, params, names)
-
 
 def fetch_together(queries: dict[str, RowQuery]) -> dict[str, list[dict[str, Any]]]:
     """The rows of each query, the compiled ones of a database sent in one round trip.

@@ -45,7 +45,7 @@ from claims.models import (
     UnitInvolvement,
 )
 from claims.services import refresh_corroboration
-from core.history import entry_path
+from core.history import entry_path, links_not_read
 from core.querysets import may_see_marking, restrict_marked
 from sources.models import (
     EvidenceFile,
@@ -501,14 +501,11 @@ class Importer:
             obj._change_reason = self.reason
             if hasattr(obj, "stamp"):
                 obj.stamp(self.user)
-            if adding:
-                # A new record has no links yet (``owned`` sets them after the save): its
-                # "created" history row need not read its link tables back (core.history).
-                obj._history_unset_m2m = frozenset(f.name for f in model._meta.many_to_many)
-            try:
+            # A new record has no links yet (``owned`` sets them after the save): its
+            # "created" history row need not read its link tables back.
+            unset = [field.name for field in model._meta.many_to_many] if adding else []
+            with links_not_read(obj, unset):
                 obj.save()
-            finally:
-                obj.__dict__.pop("_history_unset_m2m", None)
             self.known[model][key] = obj.pk
             if adding:
                 self._restore_stamps(where, obj, record)

@@ -7,7 +7,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Citation, Claim
-from core.querysets import CompiledRows, RowQuery, fetch_together
+from core.querysets import CompiledRows, fetch_together
 from tests.factories import CitationFactory, ClaimFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,35 +81,44 @@ def test_rows_that_need_django_s_conversion_keep_the_orm_path(claims):
 
 
 def test_queries_fetched_together_are_each_the_orm_s_in_one_round_trip(claims):
-    """GIVEN a compiled query, a query compiled now (with joins, marked rows' kinds of
-    values: uuids, dates, stamps) and one left to the ORM WHEN they are fetched together
-    THEN each gives the ORM's rows, the compiled two in one statement sent once."""
+    """GIVEN two compiled queries (one with joins and the kinds of values marked rows carry:
+    uuids, stamps) and one left to the ORM WHEN they are fetched together THEN each gives the
+    ORM's rows, the compiled two in one statement sent once."""
     first = claims[0]
     CitationFactory(claim=first)
     CitationFactory(claim=first)
-    citations = (
-        Citation.objects.filter(claim_id__in_array=[first.pk])
-        .order_by("pk")
-        .values("pk", "uuid", "created_at", "publication__title", "publication__source__name")
-    )
-    converted = Claim.objects.filter(pk=first.pk).annotate(
-        ratio=ExpressionWrapper(
-            F("independent_lines") * 1.5, output_field=DecimalField(max_digits=5, decimal_places=2)
+
+    def citations(ids):
+        return (
+            Citation.objects.filter(claim_id__in_array=ids)
+            .order_by("pk")
+            .values("pk", "uuid", "created_at", "publication__title", "publication__source__name")
         )
-    )
-    topics = CompiledRows(_topic_rows)
+
+    def converted(ids):
+        return (
+            Claim.objects.filter(pk__in_array=ids)
+            .annotate(
+                ratio=ExpressionWrapper(
+                    F("independent_lines") * 1.5,
+                    output_field=DecimalField(max_digits=5, decimal_places=2),
+                )
+            )
+            .values("pk", "ratio")
+        )
+
     ids = [claim.pk for claim in claims]
     with CaptureQueriesContext(connection) as queries:
         rows = fetch_together(
             {
-                "topics": topics.query(ids),
-                "citations": RowQuery.of(citations),
-                "converted": RowQuery.of(converted.values("pk", "ratio")),
+                "topics": CompiledRows(_topic_rows).query(ids),
+                "citations": CompiledRows(citations).query([first.pk]),
+                "converted": CompiledRows(converted).query([first.pk]),
             }
         )
     assert rows["topics"] == list(_topic_rows(ids)) and len(rows["topics"]) == 3
-    assert rows["citations"] == list(citations) and len(rows["citations"]) == 2
-    assert rows["converted"] == list(converted.values("pk", "ratio"))
+    assert rows["citations"] == list(citations([first.pk])) and len(rows["citations"]) == 2
+    assert rows["converted"] == list(converted([first.pk]))
     assert len(queries) == 2  # the two compiled ones together, the converted one alone
 
 
@@ -132,7 +141,9 @@ def test_with_server_side_binding_the_queries_are_sent_one_by_one(claims, server
     there) WHEN queries are fetched together THEN each is sent alone, with the same rows."""
     topics = CompiledRows(_topic_rows)
     ids = [claim.pk for claim in claims]
-    claims_rows = RowQuery.of(Claim.objects.filter(pk__in_array=ids).values("pk", "title"))
+    claims_rows = CompiledRows(
+        lambda ids: Claim.objects.filter(pk__in_array=ids).values("pk", "title")
+    ).query(ids)
     with CaptureQueriesContext(connection) as queries:
         rows = fetch_together({"topics": topics.query(ids), "claims": claims_rows})
     assert rows["topics"] == list(_topic_rows(ids)) and len(rows["topics"]) == 3
