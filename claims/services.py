@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 
+from core.bulk import copy_create, reserve_ids
 from core.querysets import PUBLIC_MARKINGS
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
 
@@ -124,7 +125,7 @@ class _Graph:
     1. the supporting and disputing citations, with publication and source (one JOIN);
     2. the reference graph downstream of the cited publications (one recursive CTE);
     3. the people interviewed in any of those publications;
-    4. the affiliation chain of every source involved (``Source.objects.ancestor_paths``).
+    4. the affiliation chain of every source involved (``Source.objects.ancestor_chains``).
     """
 
     def __init__(self, claim_ids: list[int], user=None) -> None:
@@ -137,8 +138,9 @@ class _Graph:
         self._visible: set[int] | None = None
         self._reach: dict[int, dict[int, tuple[int, str] | None]] = {}
         self.speakers: dict[int, tuple[int, ...]] = {}
-        self.paths: dict[int, list[Source]] = {}
-        self.sources: dict[int, Source] = {}
+        # source -> the ids of its affiliation chain (itself first); (name, reliability) of each
+        self.paths: dict[int, list[int]] = {}
+        self.sources: dict[int, tuple[str, str]] = {}
         self.roots: dict[int, frozenset[int]] = {}
         if not claim_ids:
             return
@@ -182,10 +184,11 @@ class _Graph:
         self.speakers = self._load_speakers()
         source_ids = {s for speakers in self.speakers.values() for s in speakers}
         source_ids |= {node.source_id for node in self.nodes.values()}
-        self.paths = Source.objects.ancestor_paths(sorted(source_ids))
-        self.sources = {node.pk: node for path in self.paths.values() for node in path}
+        self.paths, self.sources = Source.objects.ancestor_chains(
+            sorted(source_ids), ("name", "reliability")
+        )
         self.roots = {
-            pk: frozenset(self.paths[s][-1].pk for s in speakers if s in self.paths)
+            pk: frozenset(self.paths[s][-1] for s in speakers if s in self.paths)
             for pk, speakers in self.speakers.items()
         }
 
@@ -260,11 +263,11 @@ class _Graph:
 
     def source_name(self, source_id: int) -> str:
         source = self.sources.get(source_id)
-        return source.name if source else "?"
+        return source[0] if source else "?"
 
     def reliability(self, source_id: int) -> str:
         source = self.sources.get(source_id)
-        return source.reliability if source else "F"
+        return source[1] if source else "F"
 
     def may_see(self, pk: int) -> bool:
         """Whether the reader may see publication ``pk`` of the graph (named or not)."""
@@ -331,8 +334,8 @@ class _Graph:
         """Why two speakers are one voice: the same source, or one speaks for the other."""
         if first == second:
             return f"same source: {self.source_name(first)}"
-        above_first = [node.pk for node in self.paths.get(first, [])]
-        above_second = [node.pk for node in self.paths.get(second, [])]
+        above_first = self.paths.get(first, [])
+        above_second = self.paths.get(second, [])
         common = next((pk for pk in above_first if pk in above_second), None)
         if common == second:
             return f"affiliated: {self.source_name(first)} speaks for {self.source_name(second)}"
@@ -417,7 +420,7 @@ def _lines_of(graph: _Graph, supports: dict[int, list[int]]) -> list[EvidenceLin
                     for b in graph.speakers[second]
                     if graph.paths.get(a)
                     and graph.paths.get(b)
-                    and graph.paths[a][-1].pk == graph.paths[b][-1].pk
+                    and graph.paths[a][-1] == graph.paths[b][-1]
                 )
                 reasons[first].append(graph.describe_affiliation(*pair))
 
@@ -555,6 +558,54 @@ def refresh_corroboration(claim_ids: Iterable[int], batch_size: int = 1000) -> i
             _store_corroboration(stale)
         changed += len(stale)
     return changed
+
+
+def load_claims(
+    claims: Iterable[Claim], citations: Iterable[Citation] = (), batch_size: int = 2000
+) -> list[Claim]:
+    """Write new claims and their citations in bulk, each claim row written once, with its
+    stored corroboration already in it; returns the claims, with their ids.
+
+    For loaders bringing data from elsewhere (a script, a migration from another tool): like
+    ``bulk_create`` it sends no signals and writes no history rows (``manage.py import_data``
+    is the recorded, validated import). ``citations`` refer to their claim as an object
+    (``Citation(claim=claim, ...)``) or by id; claims that already existed and gain citations
+    are refreshed too.
+
+    On PostgreSQL the claims' ids are reserved first, the citations written, the corroboration
+    computed from them, then the claims written with it, both through COPY (``core.bulk``), and
+    the foreign keys checked once every row is in: writing a claim and then updating its
+    stored fields cost a second row version of a table with nineteen indexes. Elsewhere:
+    ``bulk_create``, then ``refresh_corroboration``.
+    """
+    claims, citations = list(claims), list(citations)
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            Claim.objects.bulk_create(claims)
+            Citation.objects.bulk_create(citations)
+            refresh_corroboration(_cited_claims(claims, citations))
+            return claims
+        new = [claim for claim in claims if claim.pk is None]
+        for claim, pk in zip(new, reserve_ids(Claim, len(new), "default"), strict=True):
+            claim.pk = pk
+        copy_create(citations)
+        by_id = {claim.pk: claim for claim in claims}
+        for batch in _batches(sorted(by_id), batch_size):
+            for pk, computed in corroboration_for(batch).items():
+                for name, value in computed.as_fields().items():
+                    setattr(by_id[pk], name, value)
+        copy_create(claims)
+        # The foreign keys now, inside this transaction (as loaddata does), not at a commit
+        # the caller's transaction may make much later.
+        connection.check_constraints()
+        # Claims already stored that the new citations add evidence to.
+        refresh_corroboration(_cited_claims(claims, citations) - by_id.keys())
+    return claims
+
+
+def _cited_claims(claims: list[Claim], citations: list[Citation]) -> set[int]:
+    """Ids of the claims ``claims`` and ``citations`` are about (after they are written)."""
+    return {claim.pk for claim in claims} | {citation.claim_id for citation in citations}
 
 
 def _store_corroboration(rows: list[tuple]) -> None:

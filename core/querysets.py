@@ -333,26 +333,50 @@ class TreeQuerySet(models.QuerySet):
         sql, params = self._descendants_sql([root_id])
         return RawSQL(sql, params)
 
-    def ancestor_paths(self, ids: list[int]) -> dict[int, list]:
-        """For each id, its chain from itself up to the root, all in one query."""
-        if not ids:
-            return {}
+    def _chain_sql(self, ids: list[int], columns: str) -> str:
+        """Each id's chain up to the root (``chain.start_id``, nearest first), joined to the
+        ``node`` on it; ``columns`` are selected."""
         table = self._table()
         placeholders = ", ".join(["%s"] * len(ids))
-        sql = (
+        return (
             f"WITH RECURSIVE chain(start_id, id, parent_id, depth) AS ("
             f" SELECT id, id, {self.parent_column}, 0 FROM {table} WHERE id IN ({placeholders})"
             f" UNION ALL SELECT chain.start_id, up.id, up.{self.parent_column}, chain.depth + 1"
             f" FROM {table} up JOIN chain ON up.id = chain.parent_id"
             f" WHERE chain.depth < {MAX_TREE_DEPTH}"
-            f") SELECT node.*, chain.start_id AS chain_start, chain.depth AS chain_depth"
-            f" FROM chain JOIN {table} node ON node.id = chain.id"
+            f") SELECT {columns} FROM chain JOIN {table} node ON node.id = chain.id"
             f" ORDER BY chain.start_id, chain.depth"
         )
+
+    def ancestor_paths(self, ids: list[int]) -> dict[int, list]:
+        """For each id, its chain from itself up to the root, all in one query."""
+        if not ids:
+            return {}
+        sql = self._chain_sql(ids, "node.*, chain.start_id AS chain_start")
         paths: dict[int, list] = defaultdict(list)
         for node in self.model.objects.raw(sql, list(ids)):
             paths[node.chain_start].append(node)
         return dict(paths)
+
+    def ancestor_chains(
+        self, ids: list[int], fields: tuple[str, ...]
+    ) -> tuple[dict[int, list[int]], dict[int, tuple]]:
+        """For each id, the ids of its chain up to the root (itself first), and ``fields`` of
+        every record on those chains, in one query of plain rows: ``ancestor_paths`` without
+        a model instance per record and chain (thousands when corroboration is refreshed)."""
+        if not ids:
+            return {}, {}
+        quote = connection.ops.quote_name
+        opts = self.model._meta
+        columns = ", ".join(f"node.{quote(opts.get_field(name).column)}" for name in fields)
+        paths: dict[int, list[int]] = defaultdict(list)
+        values: dict[int, tuple] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(self._chain_sql(ids, f"chain.start_id, chain.id, {columns}"), ids)
+            for start, pk, *row in cursor.fetchall():
+                paths[start].append(pk)
+                values[pk] = tuple(row)
+        return dict(paths), values
 
     def ancestors_of(self, record: "models.Model | int", include_self: bool = False) -> list:
         """The chain above ``record``, nearest first (one query)."""

@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.demo import demo_uuid
@@ -13,6 +13,7 @@ from claims.services import (
     claims_affected_by,
     corroboration_for,
     evidence_lines,
+    load_claims,
     refresh_corroboration,
 )
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
@@ -420,6 +421,61 @@ def test_refresh_writes_nothing_when_nothing_changed():
         assert refresh_corroboration(c.pk for c in claims) == 0
 
     assert not any(q["sql"].startswith("UPDATE") for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_load_claims_writes_claims_with_their_corroboration_already_stored():
+    """GIVEN new claims (unsaved) citing a report, its echo and an independent statement, and
+    an existing claim gaining a citation
+    WHEN they are loaded in bulk
+    THEN every claim row holds the fields a full recompute gives (none is stale), the new
+    claims were never written twice (no UPDATE), and the existing claim is refreshed."""
+    origin, echo, other = PublicationFactory(), PublicationFactory(), PublicationFactory()
+    refer(echo, origin)
+    existing = ClaimFactory()
+    refresh_corroboration([existing.pk])
+    claims = [
+        Claim(title=f"Loaded {index}", statement="Shelling.", kind="event") for index in range(3)
+    ]
+    citations = [
+        Citation(claim=claim, publication=publication, stance="supports", credibility=2)
+        for claim in claims
+        for publication in (origin, echo, other)
+    ]
+    citations.append(Citation(claim=existing, publication=other, stance="disputes", credibility=3))
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = load_claims(claims, citations, batch_size=2)
+
+    assert all(claim.pk for claim in loaded)
+    # One UPDATE of claims: the existing claim's refresh; the new rows were written once.
+    updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "claims_claim"')]
+    assert len(updates) == 1
+    stored = Claim.objects.filter(pk__in=[c.pk for c in claims]).values_list(
+        "independent_lines", "suggested_status"
+    )
+    assert list(stored) == [(2, SuggestedStatus.CORROBORATED)] * 3
+    assert Citation.objects.filter(claim__in=claims).count() == 9
+    assert Claim.objects.get(pk=existing.pk).disputes == 1
+    assert refresh_corroboration([*[c.pk for c in claims], existing.pk]) == 0
+
+
+@pytest.mark.django_db
+def test_load_claims_writes_nothing_when_a_row_is_refused():
+    """GIVEN a batch in which one citation names a publication that does not exist
+    WHEN it is loaded THEN the database refuses it and no claim of the batch remains."""
+    publication = PublicationFactory()
+    claims = [Claim(title="Loaded", statement="Shelling.", kind="event")]
+    citations = [
+        Citation(claim=claims[0], publication=publication, stance="supports", credibility=2),
+        Citation(claim=claims[0], publication_id=10**9, stance="supports", credibility=2),
+    ]
+
+    with pytest.raises(IntegrityError):
+        load_claims(claims, citations)
+
+    assert not Claim.objects.filter(title="Loaded").exists()
+    assert not Citation.objects.exists()
 
 
 @pytest.mark.django_db

@@ -1,0 +1,81 @@
+"""Writing many new rows at once: ``bulk_create``'s contract, through COPY on PostgreSQL.
+
+``bulk_create`` builds one INSERT with a parameter per value; for 15,000 citations that
+building took twice as long as PostgreSQL inserting them. ``copy_create`` sends the same
+values (each field's own ``pre_save`` and ``get_db_prep_save``, so defaults, ``auto_now``
+stamps and conversions are Django's) as a COPY stream instead. Like ``bulk_create`` it sends no
+signals and writes no history; unlike it, the primary keys are reserved from the table's
+sequence first, so the objects have their ids before their rows exist (rows that refer to
+them can be prepared, and written in the same transaction: our foreign keys are checked at
+commit).
+"""
+
+import time
+from collections.abc import Sequence
+
+from django.db import connections, models, router
+from django.db.models.expressions import BaseExpression
+
+
+def reserve_ids(model: type[models.Model], count: int, using: str) -> list[int]:
+    """``count`` new primary keys from ``model``'s sequence (PostgreSQL), in one query."""
+    if count == 0:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_create(objs: Sequence[models.Model], using: str | None = None) -> Sequence[models.Model]:
+    """Insert ``objs`` (new instances of one model) and give them their primary keys.
+
+    PostgreSQL: one query for the ids and one COPY. Elsewhere (the embedded SQLite default),
+    ``bulk_create``. Call it inside a transaction when other rows depend on these.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise TypeError("copy_create writes instances of one model at a time.")
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model.objects.using(using).bulk_create(objs)
+    opts = model._meta
+    fields = [field for field in opts.concrete_fields if not field.generated]
+    new = [obj for obj in objs if obj.pk is None]
+    for obj, pk in zip(new, reserve_ids(model, len(new), using), strict=True):
+        obj.pk = pk
+    quote = connection.ops.quote_name
+    sql = (
+        f"COPY {quote(opts.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+        " FROM STDIN"
+    )
+    started = time.monotonic()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for obj in objs:
+            # Foreign keys given as objects saved by now (a citation's claim written just
+            # before it) take their ids, as save() and bulk_create do.
+            obj._prepare_related_fields_for_save(operation_name="copy_create")
+            row = [
+                field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
+            ]
+            if any(isinstance(value, BaseExpression) for value in row):
+                # A database default or an expression has no literal value to stream.
+                raise ValueError(
+                    f"copy_create cannot send an expression for {opts.label}; use bulk_create."
+                )
+            copy.write_row(row)
+    if connection.queries_logged:
+        # COPY goes to psycopg directly; logged as Django logs queries, so query counts and
+        # the debug views see it.
+        connection.queries_log.append(
+            {"sql": f"{sql} ({len(objs)} rows)", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return objs
