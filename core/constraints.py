@@ -126,15 +126,40 @@ def failed_checks(
             sql, params = query.get_compiler(using=using).as_sql()
     if not checked:
         return []
-    atomic = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
-    try:
-        with atomic, connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    except DatabaseError as error:
-        logger.warning("Got a database error checking %r: %s", checked, error)
-        return []
+    # A compiled check query reads no table: its outcome depends on its parameters alone.
+    outcome_key = _outcome_key(using, sql, params) if compiled is not None else None
+    row = _OUTCOMES.get(outcome_key) if outcome_key is not None else None
+    if row is None:
+        atomic = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+        try:
+            with atomic, connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+        except DatabaseError as error:
+            logger.warning("Got a database error checking %r: %s", checked, error)
+            return []
+        if outcome_key is not None:
+            if len(_OUTCOMES) >= MAX_OUTCOMES:
+                _OUTCOMES.clear()
+            _OUTCOMES[outcome_key] = tuple(row)
     return [constraint for constraint, passed in zip(checked, row, strict=True) if not passed]
+
+
+# Outcomes of compiled check queries by their SQL and parameters (with their types: 2 and "2"
+# are not the same value to PostgreSQL). The three citations of a new claim usually share
+# their checked values (a stance, a credibility): one query and its savepoint, not three.
+# Bounded: started over when full.
+_OUTCOMES: dict[tuple, tuple] = {}
+MAX_OUTCOMES = 4096
+
+
+def _outcome_key(using: str, sql: str, params: list) -> tuple | None:
+    key = (using, sql, tuple((type(param), param) for param in params))
+    try:
+        hash(key)
+    except TypeError:  # a list or another unhashable value: asked each time
+        return None
+    return key
 
 
 def validate_constraints(instance: models.Model, exclude=None) -> None:

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from rest_framework.test import APIClient
 
+from core import constraints
 from core.roles import ADMIN, ANALYST, EDITOR, VIEWER
 from tests.factories import UserFactory
 
@@ -18,6 +19,13 @@ def _require_postgresql(django_db_setup, django_db_blocker) -> None:
                 "Tests run on PostgreSQL: set DATABASE_URL=postgres://… (see README).",
                 returncode=2,
             )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_check_outcomes() -> None:
+    """Query counts do not depend on which test ran before: no check outcome kept from it
+    (``core.constraints`` keeps them per process)."""
+    constraints._OUTCOMES.clear()
 
 
 @pytest.fixture

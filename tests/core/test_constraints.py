@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Claim
-from tests.factories import ClaimFactory, LocationFactory
+from claims.models import Citation, Claim
+from core import constraints
+from tests.factories import ClaimFactory, LocationFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +94,6 @@ def test_the_query_compiled_once_gives_django_s_errors_for_every_record_after():
     """GIVEN the check query of a claim compiled on first use WHEN records with other values,
     other nulls and other breaches are validated THEN each gets exactly Django's errors, and
     records with the same null fields reuse the compiled query (one new entry per pattern)."""
-    from core import constraints
-
     constraints._COMPILED.clear()
     variants = [
         {"occurred_start": dt.date(2025, 3, 1), "kind": "event"},
@@ -118,3 +117,27 @@ def test_the_query_compiled_once_gives_django_s_errors_for_every_record_after():
     compiled = len(constraints._COMPILED)
     assert _our_errors(ClaimFactory.build(occurred_start=dt.date(2023, 1, 1))) is None
     assert len(constraints._COMPILED) == compiled
+
+
+def test_records_with_the_same_checked_values_ask_the_database_once():
+    """GIVEN three citations of one claim sharing stance and credibility, and a fourth with
+    another credibility WHEN each is validated THEN the first and the fourth ask PostgreSQL;
+    the others get the outcome kept for the same values, and a breach kept is still reported
+    with Django's error."""
+    claim, publication = ClaimFactory(), PublicationFactory()
+
+    def citation(credibility: int) -> Citation:
+        return Citation(
+            claim=claim, publication=publication, stance="supports", credibility=credibility
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        for credibility in (2, 2, 2, 5):
+            assert _our_errors(citation(credibility)) is None
+    assert len(_statements(queries)) == 2
+
+    with CaptureQueriesContext(connection) as queries:
+        first, second = _our_errors(citation(9)), _our_errors(citation(9))
+    assert len(_statements(queries)) == 1
+    assert first == second == _django_errors(citation(9))
+    assert "__all__" in first
