@@ -10,6 +10,7 @@ from django.db import connection, connections, models, router
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from psycopg import ClientCursor
+from psycopg.adapt import Loader
 
 from .choices import Marking
 from .roles import ADMIN, EDITOR
@@ -56,13 +57,27 @@ class RowQuery:
     queryset: models.QuerySet | None = None
 
 
-def fetch_together(queries: dict[str, RowQuery]) -> dict[str, list[dict[str, Any]]]:
+class _PostgresText(Loader):
+    """A value as the text PostgreSQL sends (see ``fetch_together``'s ``as_text``)."""
+
+    def load(self, data) -> str:
+        return bytes(data).decode()
+
+
+def fetch_together(
+    queries: dict[str, RowQuery], as_text: tuple[str, ...] = ()
+) -> dict[str, list[dict[str, Any]]]:
     """The rows of each query, the compiled ones of a database sent in one round trip.
 
     A page of claims reads nine kinds of related rows; waiting for each answer in turn was
     about 1 ms a query on a busy 2-core machine, more than most of them take to run. With
     Django's default client-side binding, psycopg sends several statements in one message and
     reads their results in turn (``nextset``); with server-side binding, one at a time.
+
+    Values of the PostgreSQL types named in ``as_text`` (``"timestamptz"``) come back as the
+    text PostgreSQL sent, for a caller that only prints them: parsing ~300 timestamps into
+    datetimes and formatting them back was a tenth of a list page's Python. The ORM's path
+    (another database) returns them as usual.
     """
     rows: dict[str, list[dict[str, Any]]] = {}
     by_alias: dict[str, list[str]] = defaultdict(list)
@@ -73,6 +88,9 @@ def fetch_together(queries: dict[str, RowQuery]) -> dict[str, list[dict[str, Any
             by_alias[query.alias].append(key)
     for alias, keys in by_alias.items():
         with connections[alias].cursor() as cursor:
+            for name in as_text:
+                # On this cursor only: the connection's other queries get datetimes.
+                cursor.cursor.adapters.register_loader(name, _PostgresText)
             together = isinstance(cursor.cursor, ClientCursor)
             batches = [keys] if together else [[key] for key in keys]
             for batch in batches:

@@ -12,11 +12,13 @@ field added to the serializer and not here fails there. Values that need formatt
 DRF's own fields (dates, times, decimals, durations) and the models' own display rules.
 """
 
+import datetime as dt
 from collections import defaultdict
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
@@ -52,10 +54,38 @@ def _datetime_formatter():
     zone = timezone.get_current_timezone()
 
     def represent(value) -> str:
+        if isinstance(value, str):  # PostgreSQL's text (``_stamps_as_text``)
+            value = _from_postgres(value)
+            if isinstance(value, str):
+                return value
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return represent
+
+
+def _stamps_as_text() -> tuple[str, ...]:
+    """The types ``fetch_together`` may return as PostgreSQL's text: timestamps, when what
+    PostgreSQL prints (in the session's UTC) is what DRF prints but for its punctuation."""
+    if (
+        api_settings.DATETIME_FORMAT.lower() == ISO_8601
+        and timezone.get_current_timezone_name() == "UTC"
+        and connection.timezone_name == "UTC"
+    ):
+        return ("timestamptz",)
+    return ()
+
+
+def _from_postgres(text: str) -> str | dt.datetime:
+    """DRF's ISO 8601 of a UTC timestamp PostgreSQL printed ("2025-02-20 10:11:12.1234+00" ->
+    "2025-02-20T10:11:12.123400Z", as ``datetime.isoformat`` pads the fraction); anything
+    else parsed, for DRF's own formatting."""
+    if not text.endswith("+00") or len(text) < 22 or text[10] != " ":
+        return dt.datetime.fromisoformat(text)
+    stamp = text[:-3]
+    if len(stamp) > 19:  # a fraction: PostgreSQL drops its trailing zeros
+        stamp = stamp.ljust(26, "0")
+    return f"{stamp[:10]}T{stamp[11:]}Z"
 
 
 def _opt(format_value, value):
@@ -428,7 +458,8 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
             "related": _RELATION_ROWS.query(ids, user),
             "groups": _GROUP_ROWS.query(ids),
             "people": _USER_ROWS.query(ids),
-        }
+        },
+        as_text=_stamps_as_text(),
     )
     topics, locations = _topics(rows["topics"]), _locations(rows["locations"])
     quantities, citations = _quantities(rows["quantities"]), _citations(rows["citations"])

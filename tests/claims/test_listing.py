@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.test import APIRequestFactory
 
-from claims.api.listing import render_claims
+from claims.api.listing import _stamps_as_text, render_claims
 from claims.api.serializers import ClaimSerializer, with_evidence
 from claims.models import Citation, Claim
 from claims.services import analyse
@@ -275,3 +275,24 @@ def test_the_marking_signature_tells_apart_what_the_rule_reads(editor, outsider)
     outsider.is_active = False
     signatures.add(marking_signature(outsider))
     assert len(signatures) == 5
+
+
+def test_timestamps_read_as_postgresql_text_print_as_drf_prints_them(rich_claims, editor):
+    """GIVEN citations stamped with a fraction PostgreSQL prints without its trailing zeros,
+    and with none at all WHEN the list renders them from PostgreSQL's text THEN each reads
+    exactly as DRF prints the datetime (the fraction padded to six digits, or absent)."""
+    stamps = {
+        "created_at": dt.datetime(2025, 2, 20, 10, 11, 12, 120000, tzinfo=dt.UTC),
+        "updated_at": dt.datetime(2025, 2, 21, 0, 0, 0, tzinfo=dt.UTC),
+    }
+    Citation.objects.update(**stamps)
+    assert _stamps_as_text() == ("timestamptz",)  # the path under test is the one taken
+
+    rendered = _rendered(editor)
+
+    citations = [c for row in rendered for c in row["citations"]]
+    assert citations
+    assert {(c["created_at"], c["updated_at"]) for c in citations} == {
+        ("2025-02-20T10:11:12.120000Z", "2025-02-21T00:00:00Z")
+    }
+    assert rendered == [dict(row) for row in _serialized(editor)]
