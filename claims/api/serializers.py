@@ -20,6 +20,7 @@ from claims.models import (
 from claims.services import ClaimEvidence
 from core.api.fields import SummaryRelatedField
 from core.api.serializers import AliasListField, StampedModelSerializer
+from core.history import current_entry_path
 from sources.api.serializers import PublicationSummarySerializer, SourceSummarySerializer
 from sources.models import Publication, Source
 from units.api.serializers import UnitSummarySerializer
@@ -393,14 +394,10 @@ class ClaimSerializer(StampedModelSerializer):
         with transaction.atomic(savepoint=False):
             claim = super().create(validated_data)
             self._write_nested(claim, nested)
-            # Each through the citation serializer's own create (its reason, its history
-            # row). The claim's corroboration is computed once, for all of them, before the
-            # commit rather than after it (claims.signals), so the response shows it.
-            user = self.context["request"].user
-            writer = self.fields["citations"].child
-            for row in citations:
-                writer.create({**row, "claim": claim, "created_by": user, "updated_by": user})
             if citations:
+                _create_citations(claim, citations, self.context["request"].user)
+                # The claim's corroboration computed once, for all of them, before the commit
+                # rather than after it (claims.signals), so the response shows it.
                 signals.flush()
         return claim
 
@@ -460,6 +457,27 @@ class ClaimSerializer(StampedModelSerializer):
                 existing.save()
         for row in wanted.values():
             manager.create(created_by=user, updated_by=user, **row)
+
+
+def _create_citations(claim: Claim, rows: list[dict], user) -> None:
+    """A new claim's citations (validated rows): one INSERT for all of them and one for their
+    history rows, each with its reason, author and entry path, as saving each would write
+    (two INSERTs per citation); the claim's corroboration is scheduled as their saves would."""
+    citations = []
+    for row in rows:
+        values = dict(row)
+        reason = values.pop("reason", "")
+        citation = Citation(**values, claim=claim, created_by=user, updated_by=user)
+        if reason:
+            citation._change_reason = reason
+        citations.append(citation)
+    Citation.objects.bulk_create(citations)
+    Citation.history.bulk_history_create(
+        citations,
+        default_user=user,
+        custom_historical_attrs={"entry_path": current_entry_path()},
+    )
+    signals.schedule(claims=[claim.pk])
 
 
 class ClaimBriefSerializer(ClaimSummarySerializer):

@@ -241,3 +241,27 @@ def test_the_created_history_row_reads_back_only_the_links_that_were_set(editor_
     (row,) = Claim.objects.get(pk=response.json()["id"]).history.all()
     assert [link.topic_id for link in row.topics.all()] == [topics[0].pk]
     assert not row.locations.exists() and not row.sharing_groups.exists()
+
+
+def test_the_citations_of_a_new_claim_are_written_together_each_with_its_history(
+    editor_api, editor, reports
+):
+    """GIVEN three citations, one with a stated reason WHEN a claim is posted with them THEN
+    one INSERT writes the citations and one their history rows, each row naming the editor,
+    the API as entry path and its own reason (none for the others)."""
+    body = [cite(reports[0], reason="Seen the footage myself."), cite(reports[1]), cite(reports[2])]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_api.post("/api/claims/", payload(body), format="json")
+
+    assert response.status_code == 201, response.content
+    inserts = [q["sql"][:40] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert sum('"claims_citation"' in sql for sql in inserts) == 1
+    assert sum('"claims_historicalcitation"' in sql for sql in inserts) == 1
+    rows = Citation.history.filter(claim_id=response.json()["id"]).order_by("publication_id")
+    assert [(row.history_user, row.entry_path, row.history_type) for row in rows] == [
+        (editor, "api", "+")
+    ] * 3
+    reasons = {row.publication_id: row.history_change_reason for row in rows}
+    assert reasons[reports[0].pk] == "Seen the footage myself."
+    assert not reasons[reports[1].pk] and not reasons[reports[2].pk]
