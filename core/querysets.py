@@ -180,6 +180,12 @@ def user_groups(user) -> dict[int, str]:
     return cached
 
 
+def remember_groups(user, groups: dict[int, str]) -> None:
+    """Give ``user_groups`` the groups of ``user`` read along with it (token authentication
+    reads them in its own query)."""
+    user._claimtrace_groups = groups
+
+
 def role_names(user) -> frozenset[str]:
     """Names of ``user``'s groups (roles and sharing groups)."""
     return frozenset(user_groups(user).values())

@@ -1,9 +1,14 @@
 """Token authentication for programs: ``Authorization: Token ct_…`` against hashed keys."""
 
+from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from core.models import ApiToken
+from core.querysets import remember_groups
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
@@ -12,11 +17,20 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str):
-        token = (
-            ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
-        )
+        tokens = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key))
+        if connection.vendor == "postgresql":
+            # The user's groups (roles and sharing groups, which every read's marking rule
+            # needs) in the same query: one round trip fewer on every request.
+            groups = Group.objects.filter(user=OuterRef("user_id")).order_by("pk")
+            tokens = tokens.annotate(
+                group_ids=ArraySubquery(groups.values("pk")),
+                group_names=ArraySubquery(groups.values("name")),
+            )
+        token = tokens.first()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
+        if hasattr(token, "group_ids"):
+            remember_groups(token.user, dict(zip(token.group_ids, token.group_names, strict=True)))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         now = timezone.now()

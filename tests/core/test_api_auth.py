@@ -3,11 +3,14 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import ApiToken
-from tests.factories import UserFactory
+from tests.factories import ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +77,27 @@ def test_a_token_carries_its_users_role(editor):
 
     assert response.status_code == 201
     assert response.json()["slug"] == "dprk-forces-in-russia"
+
+
+@pytest.mark.parametrize("in_desk", [True, False])
+def test_a_token_brings_its_users_groups_in_the_same_query(viewer, in_desk):
+    """GIVEN a viewer in (or out of) the sharing group of an AMBER+STRICT claim WHEN they read
+    the list with a token THEN they see it exactly when they are in the group, and their
+    groups were read with the token, not by a query of their own."""
+    desk = Group.objects.create(name="Kursk desk")
+    if in_desk:
+        viewer.groups.add(desk)
+    shared = ClaimFactory(title="Desk only", marking="amber+strict")
+    shared.sharing_groups.add(desk)
+    _, key = ApiToken.issue(viewer, "notebook")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = token_client(key).get("/api/claims/")
+
+    assert response.status_code == 200
+    titles = [row["title"] for row in response.json()["results"]]
+    assert ("Desk only" in titles) is in_desk
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "auth_group"')]
 
 
 def test_a_revoked_token_is_refused(viewer_api, viewer):
