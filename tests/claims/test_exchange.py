@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,32 @@ def test_one_bad_row_writes_nothing_and_names_row_and_field(document):
     )
     message = next(e for e in report.errors if e.field == "kind").message
     assert "rumour" in message
+
+
+def test_references_resolved_by_the_import_are_not_looked_up_again(document):
+    """GIVEN a document whose claim cites its publication WHEN it is imported THEN the
+    citation is written without a query per reference (the import resolved the uuids), and a
+    bad value next to them is still reported with Django's message."""
+    with CaptureQueriesContext(connection) as queries:
+        report = import_document(copy.deepcopy(document), name="ok.json")
+
+    assert report.written and not report.errors
+    assert Citation.objects.count() == 1
+    # A reference's existence check is Django's ``SELECT 1 AS "a" ... WHERE <table>.id = <pk>``
+    # (uniqueness checks, by other columns, remain).
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT 1 AS "a"') and re.search(r'\."id" = \d+ LIMIT 1$', q["sql"])
+    ]
+    assert lookups == []
+
+    wipe()
+    document["claims"][0]["citations"][0]["credibility"] = 9
+    report = import_document(document, name="bad.json")
+    assert [(e.field, e.message) for e in report.errors if "credibility" in e.field] == [
+        ("citations[0].credibility", "Value 9 is not a valid choice.")
+    ]
 
 
 def test_unknown_fields_and_wrong_types_are_errors(document):
