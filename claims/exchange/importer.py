@@ -261,6 +261,8 @@ class Importer:
         self.known: dict[type[models.Model], dict[uuid.UUID, int]] = {}
         self.topics: dict[str, int] = {}
         self.claim_pks: set[int] = set()
+        # pks of the rows this run created, per model.
+        self.created: dict[type[models.Model], set[int]] = {}
         self.done = 0
         self.total = sum(len(self.section(name)) for name in SECTIONS)
         # Marked rows that exist but the importing user may not see, per model.
@@ -548,6 +550,7 @@ class Importer:
                 obj.save()
             self.known[model][key] = obj.pk
             if adding:
+                self.created.setdefault(model, set()).add(obj.pk)
                 self._restore_stamps(where, obj, record)
         owned_changed = owned(obj) if owned is not None else False
         tally = self.report.counts[kind]
@@ -601,7 +604,14 @@ class Importer:
                 ids.add(table[str(value)])
         return ids
 
+    def _created(self, obj: models.Model) -> bool:
+        """Whether this run created ``obj`` (it has no links or owned rows yet to read)."""
+        return obj.pk in self.created.get(type(obj), ())
+
     def _sync_m2m(self, manager, wanted: set[int]) -> bool:
+        if self._created(manager.instance):
+            manager.add(*wanted)
+            return bool(wanted)
         have = set(manager.values_list("pk", flat=True))
         if have == wanted:
             return False
@@ -1062,7 +1072,7 @@ class Importer:
                 changed |= self._sync_m2m(claim.topics, topics)
             if "locations" in record:
                 changed |= self._sync_m2m(claim.locations, locations)
-            existing = list(claim.quantities.order_by("pk"))
+            existing = [] if self._created(claim) else list(claim.quantities.order_by("pk"))
             changed |= self._sync_values(
                 where, record, "quantities", Quantity, QUANTITY_FIELDS, existing, {"claim": claim}
             )

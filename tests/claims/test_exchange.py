@@ -36,6 +36,7 @@ from tests.factories import (
     ClaimFactory,
     ClaimRelationFactory,
     PublicationFactory,
+    TopicFactory,
     UnitFactory,
 )
 from units.models import Unit
@@ -290,6 +291,35 @@ def test_a_document_without_errors_is_imported_without_a_savepoint_per_record(do
 
     assert records >= 5
     assert savepoints(fast) <= savepoints(careful) - records
+
+
+def test_a_claim_the_import_creates_has_nothing_of_its_own_read_back(document):
+    """GIVEN a new claim with topics and a quantity WHEN imported THEN its topics, quantities
+    and sharing are written without reading what it already had (it had nothing), and are
+    all there afterwards."""
+    topic = TopicFactory(name="Bridges")
+    document["claims"][0]["topics"] = [topic.slug]
+    document["claims"][0]["quantities"] = [{"measure": "vehicles", "low": 3}]
+
+    with CaptureQueriesContext(connection) as queries:
+        report = import_document(document, name="new.json")
+
+    assert report.written, report.errors
+    claim = Claim.objects.get()
+    assert list(claim.topics.all()) == [topic]
+    assert claim.quantities.get().low == 3
+    # What it had: its quantities, its topics. Left: ``add`` asking which of the new ones are
+    # missing ("topic_id" IN (...)), and the history row's snapshot of the links once set.
+    snapshot = 'SELECT "claims_claim_topics"."id", "claims_claim_topics"."claim_id"'
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and ('FROM "claims_quantity"' in q["sql"] or '"claims_claim_topics"' in q["sql"])
+        and '"topic_id" IN (' not in q["sql"]
+        and not q["sql"].startswith(snapshot)
+    ]
+    assert reads == []
 
 
 def test_unknown_fields_and_wrong_types_are_errors(document):
