@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from django.db import connections, models, router
 from django.db.models.expressions import BaseExpression
 
+# Values that every field's get_db_prep_save returns unchanged on PostgreSQL (JSON aside).
+_SENT_AS_IS = frozenset({str, int, bool, type(None)})
+
 
 def reserve_ids(model: type[models.Model], count: int, using: str) -> list[int]:
     """``count`` new primary keys from ``model``'s sequence (PostgreSQL), in one query."""
@@ -55,19 +58,36 @@ def copy_create(objs: Sequence[models.Model], using: str | None = None) -> Seque
         " FROM STDIN"
     )
     started = time.monotonic()
+    plan = [
+        (
+            field,
+            field.attname,
+            # Fields that compute their value on save (auto_now stamps, files).
+            type(field).pre_save is not models.Field.pre_save,
+            # JSON: a str is a JSON document to Django, the text of one to COPY.
+            isinstance(field, models.JSONField),
+        )
+        for field in fields
+    ]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
             # Foreign keys given as objects saved by now (a citation's claim written just
             # before it) take their ids, as save() and bulk_create do.
             obj._prepare_related_fields_for_save(operation_name="copy_create")
-            row = [
-                field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
-            ]
-            if any(isinstance(value, BaseExpression) for value in row):
-                # A database default or an expression has no literal value to stream.
-                raise ValueError(
-                    f"copy_create cannot send an expression for {opts.label}; use bulk_create."
-                )
+            row = []
+            for field, attname, computed, json in plan:
+                value = field.pre_save(obj, True) if computed else getattr(obj, attname)
+                # A str, int, bool or None reaches the column as Django would send it; any
+                # other value (an enum, a date, a Decimal, a uuid) is prepared by its field.
+                if json or type(value) not in _SENT_AS_IS:
+                    value = field.get_db_prep_save(value, connection)
+                    if isinstance(value, BaseExpression):
+                        # A database default or an expression has no value to stream.
+                        raise ValueError(
+                            f"copy_create cannot send an expression for {opts.label}.{attname};"
+                            " use bulk_create."
+                        )
+                row.append(value)
             copy.write_row(row)
     if connection.queries_logged:
         # COPY goes to psycopg directly; logged as Django logs queries, so query counts and
