@@ -11,13 +11,49 @@ commit).
 """
 
 import time
+import uuid
 from collections.abc import Sequence
 
 from django.db import connections, models, router
 from django.db.models.expressions import BaseExpression
+from django.utils import timezone
 
 # Values that every field's get_db_prep_save returns unchanged on PostgreSQL (JSON aside).
-_SENT_AS_IS = frozenset({str, int, bool, type(None)})
+_SENT_AS_IS = frozenset({str, int, bool, type(None), uuid.UUID})
+
+# How a field's value is sent (``_how_to_send``).
+_STAMP, _COMPUTED, _JSON, _PLAIN = "stamp", "computed", "json", "plain"
+
+
+def _how_to_send(field: models.Field) -> str:
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        return _STAMP  # the time of the write
+    if type(field).pre_save is not models.Field.pre_save:
+        return _COMPUTED  # its own pre_save (a date stamp, a file)
+    if isinstance(field, models.JSONField):
+        return _JSON  # a str is a JSON document to Django, the text of one to COPY
+    return _PLAIN
+
+
+def _take_related_ids(obj: models.Model, relations: list[models.Field]) -> None:
+    """Foreign keys given as objects saved by now (a citation's claim, written or given its
+    id just before) take their ids: ``Model._prepare_related_fields_for_save`` for the
+    relations alone (it looks at every field of every row)."""
+    for field in relations:
+        if not field.is_cached(obj):
+            continue
+        related = field.get_cached_value(obj)
+        if related is None:
+            continue
+        if related.pk is None:
+            raise ValueError(
+                f"copy_create() prohibited to prevent data loss due to unsaved related object "
+                f"'{field.name}'."
+            )
+        if getattr(obj, field.attname) in field.empty_values:
+            setattr(obj, field.name, related)
+        if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
+            field.delete_cached_value(obj)
 
 
 def reserve_ids(model: type[models.Model], count: int, using: str) -> list[int]:
@@ -58,28 +94,23 @@ def copy_create(objs: Sequence[models.Model], using: str | None = None) -> Seque
         " FROM STDIN"
     )
     started = time.monotonic()
-    plan = [
-        (
-            field,
-            field.attname,
-            # Fields that compute their value on save (auto_now stamps, files).
-            type(field).pre_save is not models.Field.pre_save,
-            # JSON: a str is a JSON document to Django, the text of one to COPY.
-            isinstance(field, models.JSONField),
-        )
-        for field in fields
-    ]
+    # One time for the auto_now and auto_now_add stamps of every row, as in one save().
+    now = timezone.now()
+    plan = [(field, field.attname, _how_to_send(field)) for field in fields]
+    relations = [field for field in fields if field.is_relation]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
-            # Foreign keys given as objects saved by now (a citation's claim written just
-            # before it) take their ids, as save() and bulk_create do.
-            obj._prepare_related_fields_for_save(operation_name="copy_create")
+            _take_related_ids(obj, relations)
             row = []
-            for field, attname, computed, json in plan:
-                value = field.pre_save(obj, True) if computed else getattr(obj, attname)
-                # A str, int, bool or None reaches the column as Django would send it; any
-                # other value (an enum, a date, a Decimal, a uuid) is prepared by its field.
-                if json or type(value) not in _SENT_AS_IS:
+            for field, attname, how in plan:
+                if how is _STAMP:
+                    setattr(obj, attname, now)
+                    row.append(now)
+                    continue
+                value = field.pre_save(obj, True) if how is _COMPUTED else getattr(obj, attname)
+                # A str, int, bool, None or uuid reaches the column as Django would send it;
+                # any other value (an enum, a date, a Decimal) is prepared by its field.
+                if how is _JSON or type(value) not in _SENT_AS_IS:
                     value = field.get_db_prep_save(value, connection)
                     if isinstance(value, BaseExpression):
                         # A database default or an expression has no value to stream.

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from claims.models import Citation, Claim
 from core.bulk import copy_create
@@ -86,3 +87,32 @@ def test_ancestor_chains_give_ids_and_fields_without_instances():
         unit.pk: ("Unit", "C"),
         ministry.pk: ("Ministry", "B"),
     }
+
+
+def test_copy_create_stamps_every_row_with_the_time_of_the_write():
+    """GIVEN claims written together WHEN copy_create writes them THEN each row's created and
+    updated stamps are the one time of the write, on the objects as in the database."""
+    before = timezone.now()
+    claims = copy_create(
+        [Claim(title=f"Loaded {index}", statement="Shelling.", kind="event") for index in range(3)]
+    )
+    after = timezone.now()
+
+    stamps = set(
+        Claim.objects.filter(title__startswith="Loaded").values_list("created_at", "updated_at")
+    )
+    assert len(stamps) == 1
+    (created, updated) = stamps.pop()
+    assert before <= created == updated <= after
+    assert all(claim.created_at == created and claim.updated_at == created for claim in claims)
+
+
+def test_copy_create_refuses_a_row_whose_related_object_is_unsaved():
+    """A citation of a claim that has no id yet would lose its claim: refused, as save() does."""
+    unsaved = Claim(title="Not saved", statement="B", kind="event")
+    citation = Citation(
+        claim=unsaved, publication=PublicationFactory(), stance="supports", credibility=2
+    )
+
+    with pytest.raises(ValueError, match="unsaved related object 'claim'"):
+        copy_create([citation])
