@@ -451,6 +451,7 @@ def test_commands_export_and_import_with_a_dry_run(db, tmp_path):
     assert "claims: 1 created" in out.getvalue()
     assert "Dry run: nothing was written." in out.getvalue()
     assert "records checked" in err.getvalue()  # the progress
+    assert "Errors found" not in err.getvalue()  # one pass: nothing to check again
     assert Claim.objects.count() == 0
     call_command("import_data", str(path), verbosity=0)
     assert Claim.objects.count() == 1
@@ -467,6 +468,8 @@ def test_import_command_lists_errors_and_fails(document, tmp_path):
 
     assert "claims[0]" in err.getvalue() and "status" in err.getvalue()
     assert Claim.objects.count() == 0
+    # The progress says why it starts over: the fast pass stopped at the error.
+    assert "Errors found: checking every record to list them all." in err.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,16 @@ class Progress:
         self.tty = stream.isatty()
         self.drawn_at = 0.0
         self.step = 0
+        self.done = 0
 
     def __call__(self, done: int, total: int) -> None:
+        if done < self.done:
+            # The import starts again, record by record, to list every error (importer).
+            self.stream.write(
+                ("\n" if self.tty else "") + "Errors found: checking every record to list them all."
+            )
+            self.step = 0
+        self.done = done
         if self.tty:
             now = time.monotonic()
             if now - self.drawn_at < 0.1 and done != total:
