@@ -360,9 +360,10 @@ def bulk_import(claims: int = 5_000) -> dict[str, object]:
 
 def document_import(claims: int = 500) -> dict[str, object]:
     """Claims/s through the exchange-document importer (``manage.py import_data``, the
-    import API and page): every record validated and written with its history, each in a
-    savepoint so that every error is reported. New claims with three citations of existing
-    publications, in a transaction rolled back afterwards."""
+    import API and page): every record validated and written with its history, in one pass
+    without a savepoint per record (a document with errors is checked again record by record,
+    for its full report). New claims with three citations of existing publications, in a
+    transaction rolled back afterwards."""
     import uuid
 
     from claims.exchange import FORMAT_NAME, FORMAT_VERSION

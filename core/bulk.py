@@ -2,8 +2,10 @@
 
 ``bulk_create`` builds one INSERT with a parameter per value; for 15,000 citations that
 building took twice as long as PostgreSQL inserting them. ``copy_create`` sends the same
-values (each field's own ``pre_save`` and ``get_db_prep_save``, so defaults, ``auto_now``
-stamps and conversions are Django's) as a COPY stream instead. Like ``bulk_create`` it sends no
+values as a COPY stream instead: defaults and conversions are Django's (each field's own
+``pre_save`` and ``get_db_prep_save``, skipped only for a str, int, bool, None or uuid, which
+they return unchanged), and the ``auto_now`` stamps are the one time of the write, as in one
+``save()``. Like ``bulk_create`` it sends no
 signals and writes no history; unlike it, the primary keys are reserved from the table's
 sequence first, so the objects have their ids before their rows exist (rows that refer to
 them can be prepared, and written in the same transaction: our foreign keys are checked at

@@ -176,13 +176,13 @@ def user_groups(user) -> dict[int, str]:
     if cached is None:
         # Cached on the user object like Django's own permission cache: one query a request.
         cached = dict(user.groups.values_list("pk", "name"))
-        user._claimtrace_groups = cached
+        remember_groups(user, cached)
     return cached
 
 
 def remember_groups(user, groups: dict[int, str]) -> None:
-    """Give ``user_groups`` the groups of ``user`` read along with it (token authentication
-    reads them in its own query)."""
+    """Keep ``user``'s groups for ``user_groups``: read by it, or along with the user (token
+    authentication reads them in its own query)."""
     user._claimtrace_groups = groups
 
 
