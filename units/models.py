@@ -191,8 +191,13 @@ class UnitAncestor(models.Model):
 
     class Meta:
         constraints = [
-            # Also the index for "is X above this unit?" (walking claims, checking each unit).
-            models.UniqueConstraint(fields=["unit", "ancestor"], name="unit_ancestor_unique"),
+            # Also the index for "is X above this unit?" (walking claims, checking each unit)
+            # and, with the depth in it, for a page's unit chains (``orbat_path_rows``): an
+            # index-only scan per unit. Without the depth, PostgreSQL read the whole closure
+            # for a page's hundred units (26 ms against 5 ms when its pages were not cached).
+            models.UniqueConstraint(
+                fields=["unit", "ancestor"], include=["depth"], name="unit_ancestor_unique"
+            ),
         ]
         indexes = [
             # "Every unit below X": an index-only range scan.

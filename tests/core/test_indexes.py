@@ -26,6 +26,7 @@ from tests.factories import (
 )
 from units.filtersets import UnitFilterSet
 from units.models import Unit
+from units.querysets import orbat_path_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -340,6 +341,24 @@ def test_unit_ancestor_filter_reads_the_closure_index(superuser, orbat):
     assert any(index in explained for index in CLOSURE_INDEXES), explained
     assert "Recursive Union" not in explained
     assert filterset.qs.count() == 2
+
+
+def test_unit_chains_of_a_page_are_index_only_scans_of_the_closure(orbat):
+    """GIVEN the units of a page of claims WHEN their chains are read (``orbat_path_rows``, a
+    statement of every list page) THEN each unit's rows, depth included, come from the unique
+    index alone: the closure table itself is not read."""
+    _district, claim = orbat
+    units = UnitInvolvement.objects.filter(claim=claim).values("unit_id")
+    explained = orbat_path_rows(units).explain()
+    assert "Index Only Scan using unit_ancestor_unique on units_unitancestor" in explained, (
+        explained
+    )
+    rows = list(orbat_path_rows(units))
+    assert [row["short"] for row in rows] == [
+        "30th Motorized Rifle Brigade",
+        "2nd Combined Arms Army",
+        "Central Military District",
+    ]
 
 
 @pytest.mark.parametrize("table", ["claims_claim", "claims_citation"])
