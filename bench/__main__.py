@@ -168,6 +168,10 @@ def main(argv: list[str] | None = None) -> None:
         "generation": generation,
     }
     only = {name for name in args.only.split(",") if name}
+    # As each gunicorn worker does on start (config.wsgi).
+    from core.startup import settle
+
+    settle()
     report.update(scenarios.run_all(args.iterations, only=only))
     if args.http:
         from bench import http
