@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,13 +9,15 @@ from django.db import models
 
 from .choices import Marking, choice_values
 from .constraints import validate_constraints
+from .ids import uuid7
 
 
 class TrackedModel(models.Model):
     """A record with a stable UUID (for import/export and links), who/when it was changed,
     and a version that every save increments (ETag / If-Match, stale edit forms)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Time-ordered: new rows land at the end of the uuid index (core.ids).
+    uuid = models.UUIDField(default=uuid7, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

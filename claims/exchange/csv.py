@@ -11,13 +11,13 @@ written with a leading apostrophe, which the import strips again.
 
 import csv
 import io
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from core.ids import uuid7
 from units.models import Unit
 
 from .document import CHUNK_SIZE, plain
@@ -280,7 +280,7 @@ def claim_record_from_row(row: dict[str, str]) -> dict[str, Any]:
         else:
             record[name] = value
     # A new row without a uuid gets one; give uuids to make importing it again idempotent.
-    record["uuid"] = record.get("uuid") or str(uuid.uuid4())
+    record["uuid"] = record.get("uuid") or str(uuid7())
     return record
 
 
@@ -297,7 +297,7 @@ def unit_record_from_row(row: dict[str, str]) -> dict[str, Any]:
             record["parent"] = value or None
         else:
             record[name] = value
-    record["uuid"] = record.get("uuid") or str(uuid.uuid4())
+    record["uuid"] = record.get("uuid") or str(uuid7())
     return record
 
 
