@@ -16,11 +16,15 @@ def publications():
     return [PublicationFactory(marking="clear") for _ in range(4)]
 
 
-@pytest.mark.parametrize("scenario", [bulk_import, document_import], ids=["bulk", "document"])
+@pytest.mark.parametrize(
+    "scenario",
+    [lambda: bulk_import(batches=3, batch_size=2), lambda: document_import(claims=6)],
+    ids=["bulk", "document"],
+)
 def test_an_import_scenario_measures_and_rolls_back(publications, scenario):
     """GIVEN publications to cite WHEN an import scenario runs THEN it reports a rate for
     the claims it wrote with three citations each, and they are gone afterwards."""
-    result = scenario(claims=6)
+    result = scenario()
     assert result["written"]["claims"] == 6 and result["written"]["citations"] == 18
     # The bulk path stores corroboration as it writes: a recompute changes nothing.
     assert result["written"].get("stale_corroboration", 0) == 0
@@ -50,3 +54,12 @@ def test_the_tables_the_imports_rolled_back_are_vacuumed_afterwards():
 
     assert sorted(after) == sorted(tables)
     assert all(after[table] > before.get(table, 0) for table in tables)
+
+
+def test_the_bulk_import_reports_each_batch(publications):
+    """GIVEN a bulk import in batches THEN each batch has its rate, and every batch's claims
+    were written (ids from every batch, not the last one's only)."""
+    result = bulk_import(batches=3, batch_size=2)
+    assert result["claims"] == 6 and result["batches"] == 3
+    assert len(result["batch_claims_per_second"]) == 3
+    assert all(rate > 0 for rate in result["batch_claims_per_second"])
