@@ -282,13 +282,15 @@ def _search_query(text: str) -> SearchQuery:
 class CitationQuerySet(VisibleQuerySet):
     """Queryset of citations (the evidence links)."""
 
-    def visible_to(self, user, archived: bool = False):
+    def visible_to(self, user, archived: bool | None = False):
         """Citations ``user`` may see: their own archive state as asked, and a claim and a
-        publication that are both visible (not archived, marking for ``user``)."""
+        publication that are both visible (not archived, marking for ``user``). With
+        ``archived=None``, archived citations, claims and publications alike."""
         queryset = super().visible_to(user, archived=archived)
-        queryset = queryset.filter(
-            claim__archived_at__isnull=True, publication__archived_at__isnull=True
-        )
+        if archived is not None:
+            queryset = queryset.filter(
+                claim__archived_at__isnull=True, publication__archived_at__isnull=True
+            )
         queryset = restrict_marked(queryset, user, "claim")
         return restrict_marked(queryset, user, "publication")
 

@@ -75,14 +75,13 @@ class PublicationQuerySet(MarkedQuerySet):
 class EvidenceFileQuerySet(VisibleQuerySet):
     """Queryset of evidence files: a file is seen exactly when its publication is."""
 
-    def visible_to(self, user, archived: bool = False):
+    def visible_to(self, user, archived: bool | None = False):
         """Files ``user`` may see: their own archive state as asked, and a publication that is
-        current and whose marking is for ``user`` (a RED publication's files are absent)."""
-        queryset = (
-            super()
-            .visible_to(user, archived=archived)
-            .filter(publication__archived_at__isnull=True)
-        )
+        current and whose marking is for ``user`` (a RED publication's files are absent).
+        With ``archived=None``, archived files and publications alike."""
+        queryset = super().visible_to(user, archived=archived)
+        if archived is not None:
+            queryset = queryset.filter(publication__archived_at__isnull=True)
         return restrict_marked(queryset, user, "publication")
 
     def with_related(self, user=None):

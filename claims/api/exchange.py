@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -50,8 +50,22 @@ class CanImport(permissions.IsAuthenticated):
         return super().has_permission(request, view) and request.user.has_perms(IMPORT_PERMISSIONS)
 
 
+ARCHIVED_PARAMETER = OpenApiParameter(
+    "archived",
+    OpenApiTypes.STR,
+    enum=["false", "include", "true"],
+    description="Editors: `include` exports archived claims, citations, publications and "
+    "evidence files (each with its `archived_at`) beside the current ones, for a complete "
+    "copy; `true` the archived claims only, with all their evidence. Default: current only.",
+)
+
+# ?archived= values: current records only, current and archived, archived claims only.
+_CURRENT, _INCLUDE, _ONLY = {"", "0", "false", "no"}, {"include", "all"}, {"1", "true", "yes"}
+
+
 class _ClaimExport(GenericAPIView):
-    """The claims the user may see, narrowed by ``ClaimFilterSet``; 400 on a bad filter."""
+    """The claims the user may see, narrowed by ``ClaimFilterSet``; 400 on a bad filter.
+    ``?archived=include`` or ``true`` (editors) adds archived records (``archive_states``)."""
 
     permission_classes = [permissions.IsAuthenticated]
     queryset = Claim.objects.none()
@@ -61,10 +75,25 @@ class _ClaimExport(GenericAPIView):
     filter_backends = [DjangoFilterBackend]
     pagination_class = None
 
+    @staticmethod
+    def archive_states(request: Request) -> tuple[bool | None, bool | None]:
+        """``visible_to``'s ``archived`` for the claims, and for everything else exported:
+        ``(False, False)`` by default; with ``include``, ``(None, None)``; with ``true``,
+        ``(True, None)``: archived claims, with their evidence whatever its archive state."""
+        value = request.query_params.get("archived", "").strip().lower()
+        if value in _CURRENT:
+            return False, False
+        if value not in _INCLUDE | _ONLY:
+            raise ValidationError({"archived": [f"“{value}” is not one of: false, include, true."]})
+        # As the lists: the roles that may archive and restore claims may see archived ones.
+        if not request.user.has_perm("claims.delete_claim"):
+            raise PermissionDenied("Only editors can export archived records.")
+        return (True if value in _ONLY else None), None
+
     def claims(self, request: Request):
         filterset = ClaimFilterSet(
             request.query_params,
-            queryset=Claim.objects.visible_to(request.user),
+            queryset=Claim.objects.visible_to(request.user, self.archive_states(request)[0]),
             request=request,
         )
         if not filterset.is_valid():
@@ -82,6 +111,7 @@ class DataExportView(_ClaimExport):
     @extend_schema(
         operation_id="export_data",
         filters=True,
+        parameters=[ARCHIVED_PARAMETER],
         responses={
             (200, "application/json"): OpenApiResponse(
                 OpenApiTypes.OBJECT,
@@ -93,7 +123,9 @@ class DataExportView(_ClaimExport):
     def get(self, request: Request) -> StreamingHttpResponse:
         claims = self.claims(request)
         response = StreamingHttpResponse(
-            export_fragments(user=request.user, claims=claims),
+            export_fragments(
+                user=request.user, claims=claims, archived=self.archive_states(request)[1]
+            ),
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{self.filename("json")}"'
@@ -106,12 +138,14 @@ class ClaimCsvExportView(_ClaimExport):
     @extend_schema(
         operation_id="export_claims_csv",
         filters=True,
+        parameters=[ARCHIVED_PARAMETER],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV.")},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         claims = self.claims(request)
         response = StreamingHttpResponse(
-            claim_csv_lines(claims, user=request.user), content_type="text/csv; charset=utf-8"
+            claim_csv_lines(claims, user=request.user, archived=self.archive_states(request)[1]),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{self.filename("csv")}"'
         return response

@@ -51,6 +51,9 @@ CLAIM_COLUMNS = (
     "notes",
     "created_at",
     "updated_at",
+    # Empty for a current claim: the operator's export and an editor's ``archived=include``
+    # hold archived claims too.
+    "archived_at",
 )
 # What an import reads from a claim row (the others are derived or for reading).
 CLAIM_IMPORT_COLUMNS = (
@@ -136,15 +139,20 @@ def _lines(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iterator
 # -- claims ------------------------------------------------------------------------------------
 
 
-def claim_rows_queryset(claims: QuerySet | None = None, user=None) -> QuerySet:
+def claim_rows_queryset(
+    claims: QuerySet | None = None, user=None, archived: bool | None = False
+) -> QuerySet:
     """Claims with what a row shows, prefetched per chunk (five queries a chunk).
 
     Given ``user``, ``claims`` must come from ``visible_to(user)``, and only the citations they
     may see are counted and named: a hidden publication's source does not leak into a row.
+    ``archived=None``: archived claims and citations too (an editor's full export).
     """
     if claims is None:
-        claims = Claim.objects.all() if user is None else Claim.objects.visible_to(user)
-    citations = Citation.objects.all() if user is None else Citation.objects.visible_to(user)
+        claims = Claim.objects.all() if user is None else Claim.objects.visible_to(user, archived)
+    citations = (
+        Citation.objects.all() if user is None else Citation.objects.visible_to(user, archived)
+    )
     return (
         claims.select_related(None)
         .prefetch_related(None)
@@ -189,14 +197,19 @@ def claim_row(claim: Claim) -> dict[str, Any]:
         ),
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
+        "archived_at": claim.archived_at,
     }
 
 
 def claim_csv_lines(
-    claims: QuerySet | None = None, user=None, chunk_size: int = CHUNK_SIZE
+    claims: QuerySet | None = None,
+    user=None,
+    chunk_size: int = CHUNK_SIZE,
+    archived: bool | None = False,
 ) -> Iterator[str]:
-    """The claims as CSV lines, streamed (header first)."""
-    queryset = claim_rows_queryset(claims, user)
+    """The claims as CSV lines, streamed (header first); ``archived`` as
+    ``claim_rows_queryset`` takes it."""
+    queryset = claim_rows_queryset(claims, user, archived)
     rows = (claim_row(claim) for claim in queryset.iterator(chunk_size=chunk_size))
     return _lines(CLAIM_COLUMNS, rows)
 

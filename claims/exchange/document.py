@@ -300,7 +300,9 @@ def claim_record(claim: Claim, names: _Names) -> dict[str, Any]:
 # -- what is exported, for whom ----------------------------------------------------------------
 
 
-def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, QuerySet]:
+def export_querysets(
+    user=None, claims: QuerySet | None = None, archived: bool | None = False
+) -> dict[str, QuerySet]:
     """The rows of each section, with what each record renders prefetched.
 
     ``user=None`` is the operator (the management command): everything, archived records
@@ -310,6 +312,8 @@ def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, Que
     Topics, places, sources and units carry no marking and are exported whole, archived ones
     included, so every reference in the document resolves. ``claims`` (already narrowed,
     e.g. by ``ClaimFilterSet``) restricts the claims; it must come from ``visible_to(user)``.
+    ``archived`` is the user's archive state, as ``visible_to`` takes it: current records
+    (``False``), or also the archived ones (``None``, an editor's full export).
     """
     if user is None:
         publications = Publication.objects.all()
@@ -317,9 +321,10 @@ def export_querysets(user=None, claims: QuerySet | None = None) -> dict[str, Que
         claims = Claim.objects.all() if claims is None else claims
         visible_publications = Publication.objects.all()
     else:
-        publications = Publication.objects.visible_to(user)
-        files = EvidenceFile.objects.visible_to(user)
-        claims = Claim.objects.visible_to(user) if claims is None else claims
+        publications = Publication.objects.visible_to(user, archived=archived)
+        files = EvidenceFile.objects.visible_to(user, archived=archived)
+        if claims is None:
+            claims = Claim.objects.visible_to(user, archived=archived)
         visible_publications = publications
     # Links stay inside the document: a reference to a publication, or a relation to a claim
     # (``claims_with_related``), that is not exported would name a record the reader may not
@@ -379,15 +384,20 @@ def _by_claim(rows: Iterable[models.Model]) -> dict[int, list[Any]]:
 
 
 def claims_with_related(
-    claims: QuerySet, user=None, chunk_size: int = CHUNK_SIZE
+    claims: QuerySet, user=None, chunk_size: int = CHUNK_SIZE, archived: bool | None = False
 ) -> Iterator[Claim]:
     """``claims`` with what ``claim_record`` writes, loaded per chunk in eight queries.
 
     Like ``prefetch_related`` but by hand, reading names and uuids as plain values: at a
     million claims Django's per-instance prefetch bookkeeping was most of the export's time.
-    Given ``user``, citations are those they may see and relations only reach exported claims.
+    Given ``user``, citations are those they may see (``archived`` as ``export_querysets``
+    takes it) and relations only reach exported claims.
     """
-    citations = Citation.objects.all() if user is None else Citation.objects.visible_to(user)
+    citations = (
+        Citation.objects.all()
+        if user is None
+        else Citation.objects.visible_to(user, archived=archived)
+    )
     relations = ClaimRelation.objects.filter(to_claim__in=claims.order_by().values("pk"))
     through = {name: getattr(Claim, name).through.objects for name in ("topics", "locations")}
     sharing = {
@@ -449,10 +459,12 @@ def export_fragments(
     claims: QuerySet | None = None,
     sections: Iterable[str] = SECTIONS,
     chunk_size: int = CHUNK_SIZE,
+    archived: bool | None = False,
 ) -> Iterator[str]:
-    """The document as a stream of strings (concatenated: valid JSON, one record a line)."""
+    """The document as a stream of strings (concatenated: valid JSON, one record a line);
+    ``archived`` as ``export_querysets`` takes it."""
     names = _Names()
-    querysets = export_querysets(user, claims)
+    querysets = export_querysets(user, claims, archived)
     header = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -465,7 +477,7 @@ def export_fragments(
         writer = RECORD_WRITERS[section]
         separator = "\n"
         if section == "claims":
-            rows = claims_with_related(querysets[section], user, chunk_size)
+            rows = claims_with_related(querysets[section], user, chunk_size, archived)
         else:
             rows = querysets[section].iterator(chunk_size=chunk_size)
         for obj in rows:

@@ -121,6 +121,82 @@ def test_csv_export_honours_filters_and_markings(marked, outsider, api_client):
     assert csv_rows(api_client.get(CSV_EXPORT, {"marking": "amber"})) == []
 
 
+@pytest.fixture
+def archive(db, editor):
+    """A current claim whose one citation is archived and whose other cites an archived
+    publication; an archived claim with its citation; an archived RED claim shared with
+    nobody."""
+    current = ClaimFactory(title="Current claim")
+    CitationFactory(claim=current, excerpt="Withdrawn excerpt").archive(editor, reason="test")
+    withdrawn = PublicationFactory(title="Withdrawn report")
+    CitationFactory(claim=current, publication=withdrawn, excerpt="Of a withdrawn report")
+    withdrawn.archive(editor, reason="test")
+    old = ClaimFactory(title="Archived claim")
+    CitationFactory(claim=old, excerpt="Archived claim's excerpt")
+    old.archive(editor, reason="duplicate")
+    ClaimFactory(title="Archived red claim", marking=Marking.RED).archive(editor, reason="test")
+    return current
+
+
+def test_an_editors_export_includes_archived_records_when_asked(archive, editor_api):
+    """GIVEN archived claims, citations and publications WHEN an editor exports THEN by
+    default none is in the document; with ``archived=include`` each is, with its archive
+    stamp, beside the current ones (a RED claim not shared with them still absent); with
+    ``archived=true`` the archived claims only, with all their evidence."""
+    current = json.loads(streamed(editor_api.get(EXPORT)))
+    assert [c["title"] for c in current["claims"]] == ["Current claim"]
+    assert current["claims"][0]["citations"] == []
+    assert "Withdrawn report" not in json.dumps(current)
+
+    response = editor_api.get(EXPORT, {"archived": "include"})
+    assert response.status_code == 200
+    document = json.loads(streamed(response))
+    claims = {c["title"]: c for c in document["claims"]}
+    assert sorted(claims) == ["Archived claim", "Current claim"]
+    assert claims["Archived claim"]["archived_at"] and claims["Archived claim"]["archived_by"]
+    assert claims["Current claim"]["archived_at"] is None
+    excerpts = {c["excerpt"]: c for c in claims["Current claim"]["citations"]}
+    assert sorted(excerpts) == ["Of a withdrawn report", "Withdrawn excerpt"]
+    assert excerpts["Withdrawn excerpt"]["archived_at"]
+    assert [c["excerpt"] for c in claims["Archived claim"]["citations"]] == [
+        "Archived claim's excerpt"
+    ]
+    publications = {p["title"]: p for p in document["publications"]}
+    assert publications["Withdrawn report"]["archived_at"]
+    # Every citation names a publication the document holds.
+    cited = {c["publication"] for claim in claims.values() for c in claim["citations"]}
+    assert cited <= {p["uuid"] for p in document["publications"]}
+
+    only = json.loads(streamed(editor_api.get(EXPORT, {"archived": "true"})))
+    assert [c["title"] for c in only["claims"]] == ["Archived claim"]
+    assert len(only["claims"][0]["citations"]) == 1
+
+
+def test_the_csv_export_includes_archived_claims_when_asked(archive, editor_api):
+    rows = csv_rows(editor_api.get(CSV_EXPORT, {"archived": "include"}))
+    by_title = {row["title"]: row for row in rows}
+    assert sorted(by_title) == ["Archived claim", "Current claim"]
+    assert by_title["Archived claim"]["archived_at"]
+    assert by_title["Current claim"]["citations"] == "2"
+    assert [row["title"] for row in csv_rows(editor_api.get(CSV_EXPORT))] == ["Current claim"]
+
+
+@pytest.mark.parametrize("url", [EXPORT, CSV_EXPORT])
+def test_only_editors_export_archived_records(archive, viewer_api, analyst, url):
+    """GIVEN a viewer and an analyst (who may not archive claims) WHEN they ask for archived
+    records THEN 403 saying who may; a value that means nothing is a 400 naming the field."""
+    for value in ("include", "true"):
+        response = viewer_api.get(url, {"archived": value})
+        assert response.status_code == 403
+        assert "editors" in response.json()["detail"]
+    viewer_api.force_login(analyst)
+    assert viewer_api.get(url, {"archived": "include"}).status_code == 403
+    assert viewer_api.get(url, {"archived": "false"}).status_code == 200
+    response = viewer_api.get(url, {"archived": "sometimes"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"archived"}
+
+
 def test_csv_row_carries_units_grade_and_sources(editor_api, db):
     citation = CitationFactory(claim__title="With evidence")
     UnitInvolvementFactory(
