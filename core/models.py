@@ -5,7 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from .choices import Marking, choice_values
 from .constraints import validate_constraints
@@ -192,6 +192,50 @@ class AliasBase(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ``_stored_parent_id`` when the stored parent is not known (a record built by hand).
+DEFERRED_PARENT = object()
+
+
+class ClosureTreeMixin(models.Model):
+    """A tree kept in a closure table (its queryset a ``ClosureKeptQuerySet``): ``save()``
+    gives a new record its rows and moves a moved record's whole subtree, in the same
+    transaction. Put it after ``HierarchyMixin``, which refuses cycles first."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, and keep the closure right in the same transaction."""
+        adding = self._state.adding
+        stored = getattr(self, "_stored_parent_id", DEFERRED_PARENT)
+        update_fields = kwargs.get("update_fields")
+        writes_parent = update_fields is None or {"parent", "parent_id"} & set(update_fields)
+        model = type(self)
+        closure = model._default_manager.closure().objects
+        with transaction.atomic():
+            if not adding and writes_parent and stored is DEFERRED_PARENT:
+                # Built by hand or loaded without its parent: read what is stored.
+                stored = (
+                    model._default_manager.filter(pk=self.pk)
+                    .values_list("parent_id", flat=True)
+                    .get()
+                )
+            super().save(*args, **kwargs)
+            if adding:
+                closure.add(self.pk, self.parent_id)
+            elif writes_parent and stored != self.parent_id:
+                closure.move(self.pk, self.parent_id)
+        if writes_parent:
+            self._stored_parent_id = self.parent_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The parent as stored, so that save() knows whether the record moved without a query.
+        instance._stored_parent_id = instance.__dict__.get("parent_id", DEFERRED_PARENT)
+        return instance
 
 
 class HierarchyMixin(models.Model):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections, models, router
+from django.db import connection, connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from psycopg import ClientCursor
@@ -413,3 +413,112 @@ class TreeQuerySet(models.QuerySet):
     def ancestor_ids(self, pk: int) -> set[int]:
         """Ids of ``pk`` and everything above it (one query), for cycle checks."""
         return {node.pk for node in self.ancestors_of(pk, include_self=True)}
+
+
+class ClosureQuerySet(models.QuerySet):
+    """Upkeep of a tree's closure table: each statement is set-based, whatever the tree's size.
+
+    The table (``units.UnitAncestor``, ``claims.LocationAncestor``) has a row per record of the
+    tree and each record above it, itself included at depth 0: "everything below X" is the
+    index range ``ancestor_id = X``, which PostgreSQL estimates from its statistics, where a
+    recursive query's size is a guess. ``ClosureTreeMixin.save()`` calls ``add`` and
+    ``move``; the paths that write the tree without ``save()`` (COPY, ``bulk_create``,
+    ``update()``) call ``rebuild``. Its foreign keys are the record's (any name) and
+    ``ancestor``, and a ``depth``.
+    """
+
+    def _table(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    def _node(self) -> str:
+        """The column naming the record whose row it is (``unit_id``, ``location_id``)."""
+        return next(
+            field.column
+            for field in self.model._meta.concrete_fields
+            if field.is_relation and field.name != "ancestor"
+        )
+
+    def _tree_table(self) -> str:
+        return connection.ops.quote_name(
+            self.model._meta.get_field("ancestor").related_model._meta.db_table
+        )
+
+    def rebuild(self) -> None:
+        """Recompute every row from the tree's ``parent_id`` (two statements, one transaction).
+
+        Walks up from every record at once; a cycle written around ``save()`` stops at
+        ``MAX_TREE_DEPTH`` and keeps each pair once, at its smallest depth.
+        """
+        node, tree = self._node(), self._tree_table()
+        # One transaction: no reader sees the table emptied.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self._table()}")
+            cursor.execute(
+                f"INSERT INTO {self._table()} ({node}, ancestor_id, depth)"
+                f" WITH RECURSIVE up(node_id, ancestor_id, depth) AS ("
+                f" SELECT id, id, 0 FROM {tree}"
+                f" UNION ALL SELECT up.node_id, above.parent_id, up.depth + 1"
+                f" FROM up JOIN {tree} above ON above.id = up.ancestor_id"
+                f" WHERE above.parent_id IS NOT NULL AND up.depth < {MAX_TREE_DEPTH})"
+                f" SELECT node_id, ancestor_id, MIN(depth) FROM up GROUP BY node_id, ancestor_id"
+            )
+
+    def add(self, pk: int, parent_id: int | None) -> None:
+        """Rows of a new record: itself, then its parent's ancestors one level further."""
+        node = self._node()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._table()} ({node}, ancestor_id, depth)"
+                f" SELECT %s, %s, 0"
+                f" UNION ALL SELECT %s, ancestor_id, depth + 1 FROM {self._table()}"
+                f" WHERE {node} = %s",
+                [pk, pk, pk, parent_id],
+            )
+
+    def move(self, pk: int, parent_id: int | None) -> None:
+        """``pk`` has a new parent: its whole subtree leaves the old ancestors and joins the
+        new ones (two statements, rows inside the subtree untouched; ``save()`` runs them in
+        its transaction)."""
+        table, node = self._table(), self._node()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table}"
+                f" WHERE {node} IN (SELECT {node} FROM {table} WHERE ancestor_id = %s)"
+                f" AND ancestor_id IN (SELECT ancestor_id FROM {table}"
+                f" WHERE {node} = %s AND depth > 0)",
+                [pk, pk],
+            )
+            if parent_id is None:
+                return
+            cursor.execute(
+                f"INSERT INTO {table} ({node}, ancestor_id, depth)"
+                f" SELECT below.{node}, above.ancestor_id, below.depth + above.depth + 1"
+                f" FROM {table} below, {table} above"
+                f" WHERE below.ancestor_id = %s AND above.{node} = %s",
+                [pk, parent_id],
+            )
+
+
+class ClosureKeptQuerySet(TreeQuerySet):
+    """A tree with a closure table (``closure_model``, an app label and model name): the bulk
+    writes that skip ``save()`` rebuild it after them."""
+
+    closure_model = ""
+
+    def closure(self) -> type[models.Model]:
+        from django.apps import apps
+
+        return apps.get_model(self.closure_model)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """``bulk_create`` skips ``save()``: the closure is rebuilt after it."""
+        created = super().bulk_create(objs, *args, **kwargs)
+        self.closure().objects.rebuild()
+        return created
+
+    def update(self, **kwargs) -> int:
+        """``update()`` skips ``save()``: a changed parent rebuilds the closure after it."""
+        count = super().update(**kwargs)
+        if "parent" in kwargs or "parent_id" in kwargs:
+            self.closure().objects.rebuild()
+        return count

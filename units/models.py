@@ -1,19 +1,23 @@
 """Military formations, their place in the order of battle, names and honours."""
 
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 
 from core.choices import DatePrecision, choice_values
 from core.dates import format_date, period_start
 from core.history import tracked_history
 from core.indexes import trigram_index
-from core.models import AliasBase, ArchivableModel, HierarchyMixin, TrackedModel
+from core.models import (
+    AliasBase,
+    ArchivableModel,
+    ClosureTreeMixin,
+    HierarchyMixin,
+    TrackedModel,
+)
+from core.querysets import ClosureQuerySet
 
-from .querysets import UnitAncestorQuerySet, UnitQuerySet
-
-# ``Unit._stored_parent_id`` when the stored parent is not known (a unit built by hand).
-DEFERRED_PARENT = object()
+from .querysets import UnitQuerySet
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166-1 code, e.g. RU or KP.")
 
@@ -57,7 +61,7 @@ class UnitBranch(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Unit(HierarchyMixin, ArchivableModel, TrackedModel):
+class Unit(HierarchyMixin, ClosureTreeMixin, ArchivableModel, TrackedModel):
     """A military formation with its parent in the order of battle (ORBAT)."""
 
     Echelon = UnitEchelon
@@ -119,32 +123,6 @@ class Unit(HierarchyMixin, ArchivableModel, TrackedModel):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # The parent as stored, so that save() knows whether the unit moved without a query.
-        instance._stored_parent_id = instance.__dict__.get("parent_id", DEFERRED_PARENT)
-        return instance
-
-    def save(self, *args, **kwargs) -> None:
-        """Save, and keep the ORBAT closure (``UnitAncestor``) right in the same transaction:
-        a new unit gets its rows, a moved one takes its whole subtree along."""
-        adding = self._state.adding
-        stored = getattr(self, "_stored_parent_id", DEFERRED_PARENT)
-        update_fields = kwargs.get("update_fields")
-        writes_parent = update_fields is None or {"parent", "parent_id"} & set(update_fields)
-        with transaction.atomic():
-            if not adding and writes_parent and stored is DEFERRED_PARENT:
-                # Built by hand or loaded without its parent: read what is stored.
-                stored = Unit.objects.filter(pk=self.pk).values_list("parent_id", flat=True).get()
-            super().save(*args, **kwargs)
-            if adding:
-                UnitAncestor.objects.add(self.pk, self.parent_id)
-            elif writes_parent and stored != self.parent_id:
-                UnitAncestor.objects.move(self.pk, self.parent_id)
-        if writes_parent:
-            self._stored_parent_id = self.parent_id
-
     def get_absolute_url(self) -> str:
         return reverse("units:detail", args=[self.pk])
 
@@ -187,7 +165,7 @@ class UnitAncestor(models.Model):
     # 0 for the unit itself, 1 for its parent, and so on up.
     depth = models.PositiveSmallIntegerField()
 
-    objects = UnitAncestorQuerySet.as_manager()
+    objects = ClosureQuerySet.as_manager()
 
     class Meta:
         constraints = [
