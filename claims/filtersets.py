@@ -176,9 +176,7 @@ class LocationFilterSet(BaseFilterSet):
         fields = ["search", "kind", "country", "parent", "within"]
 
     def filter_within(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
-        return queryset.filter(pk__in=Location.objects.subtree_ids_sql(value.pk)).exclude(
-            pk=value.pk
-        )
+        return queryset.filter(pk__in=Location.objects.inside(value.pk)).exclude(pk=value.pk)
 
 
 class TopicFilterSet(BaseFilterSet):

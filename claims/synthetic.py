@@ -21,8 +21,8 @@ How it stays fast and small:
   ``corroboration_for``);
 - columns the database fills itself (a generated search vector, a trigger) are never listed;
   fields added later with a constant default get that default.
-- the ORBAT closure (``units.UnitAncestor``), which ``Unit.save()`` keeps on other paths, is
-  recomputed in one statement once the units are written.
+- the ORBAT and places' closures (``units.UnitAncestor``, ``claims.LocationAncestor``), which
+  ``save()`` keeps on other paths, are recomputed in one statement once the rows are written.
 
 Synthetic rows have no history rows: they were never edited, and a million "created" entries
 would only slow down the history tables. They have no author (``created_by`` is null, as for
@@ -60,6 +60,7 @@ from .models import (
     Claim,
     ClaimRelation,
     Location,
+    LocationAncestor,
     Quantity,
     SuggestedStatus,
     Topic,
@@ -769,6 +770,8 @@ class Generator:
         )
         written = table.write((*row, _uuid(rng), 1, day, day, "") for row in rows)
         self._count("locations", written)
+        # COPY skips Location.save(), which keeps the places' closure: one statement.
+        LocationAncestor.objects.rebuild()
         self.progress("places", written, total)
 
     # -- units: armed forces › districts/fleets › armies/corps › divisions/brigades › …

@@ -21,6 +21,7 @@ from claims.models import (
     ClaimRelation,
     Location,
     LocationAlias,
+    LocationAncestor,
     Quantity,
     Topic,
     UnitInvolvement,
@@ -311,8 +312,8 @@ def test_every_domain_model_is_registered_or_inlined():
         if model not in admin.site._registry
         and model not in inlined
         and not model.__name__.startswith("Historical")
-        # The ORBAT closure is derived from the units' parents, never edited by hand.
-        and model is not UnitAncestor
+        # The closures are derived from the parents, never edited by hand.
+        and model not in (UnitAncestor, LocationAncestor)
     ]
     assert missing == []
 
