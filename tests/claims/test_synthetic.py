@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from claims.models import Citation, Claim, Location, UnitInvolvement
+from claims.models import Citation, Claim, Location, LocationAncestor, UnitInvolvement
 from claims.services import corroboration_for
 from claims.synthetic import Plan, generate
 from core.choices import Marking
@@ -87,6 +87,22 @@ def test_same_seed_same_data_other_seed_other_data():
 
     assert first == again
     assert first != other
+
+
+def test_places_have_their_closure_after_the_copy():
+    """GIVEN places written by COPY (no save()) THEN the places' closure holds every place
+    and each place above it, so "claims in this country" finds claims at its villages."""
+    generate(claims=N, seed=1)
+    parents = dict(Location.objects.values_list("pk", "parent_id"))
+    walked = set()
+    for place in parents:
+        above, depth = place, 0
+        while above is not None:
+            walked.add((place, above, depth))
+            above, depth = parents[above], depth + 1
+    stored = set(LocationAncestor.objects.values_list("location_id", "ancestor_id", "depth"))
+    assert stored == walked
+    assert max(depth for _, _, depth in stored) >= 3
 
 
 def test_units_form_an_orbat_up_to_six_deep():
