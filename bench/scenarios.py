@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from bench.floor import floor_list
-from claims.models import Citation, Claim, Topic
+from claims.models import Citation, Claim, Location, Topic
 from claims.services import load_claims, refresh_corroboration
 from core.models import ApiToken
 from core.roles import EDITOR
@@ -191,6 +191,17 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, object]:
                     {"unit": tops[i % len(tops)], "include_subordinates": "true"},
                 )
             ),
+            iterations,
+        )
+
+    # The claims at a country's places (most of the claims) and at an oblast's (a few
+    # thousand): the location filter, which includes the places inside (no target).
+    if wanted("place_subtree"):
+        country = Location.objects.filter(parent=None).order_by("pk").values_list("pk", flat=True)
+        places = [country[0], Location.objects.filter(parent=country[0]).order_by("pk")[0].pk]
+        scenarios["place_subtree"] = measure(
+            "place_subtree",
+            lambda i: _ok(client.get("/api/claims/", {"location": places[i % len(places)]})),
             iterations,
         )
         details["unit_subtree_matches"] = {
