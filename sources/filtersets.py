@@ -12,9 +12,9 @@ class SourceFilterSet(BaseFilterSet):
 
     search_fields = ("name", "aliases__name", "description", "role")
 
-    kind = django_filters.MultipleChoiceFilter(choices=Source.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Source.Kind.choices, distinct=False)
     country = django_filters.CharFilter(lookup_expr="iexact")
-    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices)
+    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices, distinct=False)
     affiliation = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
     ordering = django_filters.OrderingFilter(fields=("name", "reliability", "updated_at"))
 
@@ -29,13 +29,14 @@ class PublicationFilterSet(BaseFilterSet):
 
     search_fields = ("title", "summary", "source__name")
 
-    kind = django_filters.MultipleChoiceFilter(choices=Publication.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Publication.Kind.choices, distinct=False)
     source = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
     country = django_filters.CharFilter(field_name="source__country", lookup_expr="iexact")
+    # Through the publication's own source (one per publication): no duplicates to drop.
     reliability = django_filters.MultipleChoiceFilter(
-        field_name="source__reliability", choices=Reliability.choices
+        field_name="source__reliability", choices=Reliability.choices, distinct=False
     )
-    marking = django_filters.MultipleChoiceFilter(choices=Marking.choices)
+    marking = django_filters.MultipleChoiceFilter(choices=Marking.choices, distinct=False)
     language = django_filters.CharFilter(lookup_expr="iexact")
     published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = django_filters.DateFilter(field_name="published_on", lookup_expr="lte")
@@ -54,7 +55,7 @@ class EvidenceFileFilterSet(BaseFilterSet):
 
     # Only publications the user may see: a hidden one's id is refused like an unknown one.
     publication = django_filters.ModelChoiceFilter(queryset=visible(Publication))
-    sensitivity = django_filters.MultipleChoiceFilter(choices=Sensitivity.choices)
+    sensitivity = django_filters.MultipleChoiceFilter(choices=Sensitivity.choices, distinct=False)
     sha256 = django_filters.CharFilter(method="filter_sha256", label="SHA-256")
     content_type = django_filters.CharFilter(lookup_expr="iexact")
     ordering = django_filters.OrderingFilter(fields=("created_at", "size", "original_name"))

@@ -14,8 +14,8 @@ class UnitFilterSet(BaseFilterSet):
     search_fields = ("name", "abbreviation", "aliases__name")
 
     country = django_filters.CharFilter(lookup_expr="iexact")
-    echelon = django_filters.MultipleChoiceFilter(choices=Unit.Echelon.choices)
-    branch = django_filters.MultipleChoiceFilter(choices=Unit.Branch.choices)
+    echelon = django_filters.MultipleChoiceFilter(choices=Unit.Echelon.choices, distinct=False)
+    branch = django_filters.MultipleChoiceFilter(choices=Unit.Branch.choices, distinct=False)
     parent = django_filters.ModelChoiceFilter(queryset=Unit.objects.all())
     ancestor = django_filters.ModelChoiceFilter(
         queryset=Unit.objects.all(), method="filter_ancestor", label="Below unit (any depth)"
