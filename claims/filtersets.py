@@ -59,7 +59,9 @@ class ClaimFilterSet(BaseFilterSet):
     occurred_before = django_filters.DateFilter(
         method="filter_occurred_before", label="Happened on or before"
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="filter_updated_since", label="Changed at or after (ISO 8601 date and time)"
+    )
     # On the stored, indexed corroboration fields (claims.services keeps them current).
     min_independent_lines = django_filters.NumberFilter(
         field_name="independent_lines",
@@ -133,6 +135,9 @@ class ClaimFilterSet(BaseFilterSet):
 
     def filter_location(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
         return queryset.at_location(value.pk)
+
+    def filter_updated_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.updated_since(value)
 
     def filter_occurred_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.occurred_after(value)

@@ -293,6 +293,22 @@ class ClaimQuerySet(MarkedQuerySet):
             citations = citations.visible_to(user)
         return self.filter(Exists(citations))
 
+    def updated_since(self, moment: dt.datetime):
+        """Claims changed at ``moment`` or later (what a client syncing its copy polls for).
+
+        Usually a few: their ids are read first, newest change first along the index on
+        ``updated_at``, and given as a list. Matched in list order instead, PostgreSQL
+        expected 1% of the claims to match where 46 of a million did, and walked the whole
+        list to find them (726 ms). Past ``FEW_INVOLVEMENTS``, the plain condition.
+        """
+        recent = self.model._default_manager.filter(updated_at__gte=moment)
+        few = list(
+            recent.order_by("-updated_at").values_list("pk", flat=True)[: FEW_INVOLVEMENTS + 1]
+        )
+        if len(few) <= FEW_INVOLVEMENTS:
+            return self.filter(pk__in_array=few)
+        return self.filter(updated_at__gte=moment)
+
     def occurred_after(self, day: dt.date):
         """Claims whose period reaches ``day`` or later (open-ended ones included)."""
         return self.filter(

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from claims import querysets as claim_querysets
 from claims.models import (
     Citation,
     Claim,
@@ -286,8 +287,13 @@ def test_choice_filters_take_several_values(editor_api, name, values, other):
     assert set(ids(editor_api.get(f"/api/claims/?{query}"))) == wanted
 
 
-def test_updated_since(viewer_api):
+@pytest.mark.parametrize("few", [5000, 0], ids=["ids-first", "many-changed"])
+def test_updated_since(viewer_api, monkeypatch, few):
+    """Both shapes of the filter (a few changed claims read by id first, or many) find the
+    claims changed since the moment, and only those the reader may see."""
+    monkeypatch.setattr(claim_querysets, "FEW_INVOLVEMENTS", few)
     fresh = ClaimFactory()
+    ClaimFactory(marking="red")
     stale = ClaimFactory()
     Claim.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - dt.timedelta(days=10))
     since = (timezone.now() - dt.timedelta(days=1)).isoformat()
