@@ -4,10 +4,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.urls import reverse_lazy
 
 from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
 from core.choices import Marking
-from core.forms import JudgementReasonForm
+from core.forms import JudgementReasonForm, LookupSelect, LookupSelectMultiple
 from core.querysets import may_see_marking
 from sources.models import Publication, Source
 from units.models import Unit
@@ -55,7 +56,8 @@ class ClaimForm(JudgementReasonForm):
             "occurred_start": DateInput(),
             "occurred_end": DateInput(),
             "topics": forms.SelectMultiple(attrs={"size": 6}),
-            "locations": forms.SelectMultiple(attrs={"size": 6}),
+            # 50,000 places at scale: the chosen ones, and a search (core.forms).
+            "locations": LookupSelectMultiple(reverse_lazy("location-list"), attrs={"size": 6}),
             "sharing_groups": forms.SelectMultiple(attrs={"size": 4}),
             "shared_with": forms.SelectMultiple(attrs={"size": 4}),
         }
@@ -93,38 +95,6 @@ class ClaimForm(JudgementReasonForm):
     # field they are about.
 
 
-class SharedChoicesInlineFormSet(BaseInlineFormSet):
-    """Inline rows whose choice fields share one evaluated list of choices.
-
-    Every row's <select> renders the same publications or units: without sharing, each row
-    would run its own query for the choices.
-    """
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        self.user = user
-        super().__init__(*args, **kwargs)
-        self._shared_choices = {
-            name: list(field.choices) for name, field in self.choice_fields().items()
-        }
-        for form in self.forms:
-            self._share(form)
-
-    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
-        """The row fields whose choices are queried (built once on a template row)."""
-        return {}
-
-    def _share(self, form) -> None:
-        for name, choices in self._shared_choices.items():
-            form.fields[name].choices = choices
-
-    @property
-    def empty_form(self):
-        form = super().empty_form
-        if hasattr(self, "_shared_choices"):
-            self._share(form)
-        return form
-
-
 def visible_publications(user):
     """Publications ``user`` may cite: the ones they may see."""
     return Publication.objects.visible_to(user).select_related("source").order_by("title")
@@ -148,6 +118,8 @@ class CitationForm(forms.ModelForm):
             "sensitivity",
         ]
         widgets = {
+            # 300,000 publications at scale: the chosen one, and a search (core.forms).
+            "publication": LookupSelect(reverse_lazy("publication-list")),
             "excerpt": forms.Textarea(attrs={"rows": 2}),
             "translation": forms.Textarea(attrs={"rows": 2}),
         }
@@ -159,13 +131,13 @@ class CitationForm(forms.ModelForm):
         }
 
 
-class BaseCitationFormSet(SharedChoicesInlineFormSet):
+class BaseCitationFormSet(BaseInlineFormSet):
     """The claim's citations (archived ones and hidden publications left out)."""
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         self.user = user
         self.publications = visible_publications(user)
-        super().__init__(*args, user=user, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def get_queryset(self):
         if not hasattr(self, "_queryset"):
@@ -178,10 +150,9 @@ class BaseCitationFormSet(SharedChoicesInlineFormSet):
     def add_fields(self, form, index) -> None:
         super().add_fields(form, index)
         form.fields["publication"].queryset = self.publications
-
-    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
-        field = forms.ModelChoiceField(queryset=self.publications, empty_label="---------")
-        return {"publication": field}
+        # A row's publication came with it (get_queryset): labelled without a query a row.
+        if form.instance.publication_id:
+            form.fields["publication"].widget.remember(form.instance.publication)
 
 
 class InvolvementForm(forms.ModelForm):
@@ -190,16 +161,22 @@ class InvolvementForm(forms.ModelForm):
     class Meta:
         model = UnitInvolvement
         fields = ["unit", "role", "attributed_by", "note"]
-        widgets = {"note": forms.TextInput()}
+        # 20,000 units and 5,000 sources at scale: the chosen ones, and a search.
+        widgets = {
+            "unit": LookupSelect(reverse_lazy("unit-list")),
+            "attributed_by": LookupSelect(reverse_lazy("source-list")),
+            "note": forms.TextInput(),
+        }
 
 
-class BaseInvolvementFormSet(SharedChoicesInlineFormSet):
+class BaseInvolvementFormSet(BaseInlineFormSet):
     """The units involved in the claim."""
 
     def __init__(self, *args, user=None, **kwargs) -> None:
+        self.user = user
         self.units = Unit.objects.visible_to(user).order_by("name")
         self.sources = Source.objects.visible_to(user).order_by("name")
-        super().__init__(*args, user=user, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def get_queryset(self):
         if not hasattr(self, "_queryset"):
@@ -210,12 +187,11 @@ class BaseInvolvementFormSet(SharedChoicesInlineFormSet):
         super().add_fields(form, index)
         form.fields["unit"].queryset = self.units
         form.fields["attributed_by"].queryset = self.sources
-
-    def choice_fields(self) -> dict[str, forms.ModelChoiceField]:
-        return {
-            "unit": forms.ModelChoiceField(queryset=self.units),
-            "attributed_by": forms.ModelChoiceField(queryset=self.sources, required=False),
-        }
+        # A row's unit and source came with it (get_queryset): no query a row to label them.
+        if form.instance.unit_id:
+            form.fields["unit"].widget.remember(form.instance.unit)
+        if form.instance.attributed_by_id:
+            form.fields["attributed_by"].widget.remember(form.instance.attributed_by)
 
 
 CitationFormSet = inlineformset_factory(

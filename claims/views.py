@@ -19,6 +19,7 @@ from claims.forms import CitationFormSet, ClaimForm, DateInput, InvolvementFormS
 from claims.models import Claim, ClaimRelation, Location
 from claims.services import evidence_lines
 from core.api.pagination import CappedCountPaginator
+from core.forms import use_lookup
 from core.history import change_log
 from core.views import AnalystPageMixin, EditorPageMixin, page_size
 from sources.models import Publication, Source
@@ -136,11 +137,14 @@ class FilteredClaimsMixin(AnalystPageMixin):
         for name in ("occurred_after", "occurred_before"):
             form.fields[name].widget = DateInput()
         # A place's label names its parent: load the parents with the places (one query, not
-        # one per place), and offer only units and sources that are not archived.
+        # one per place), and offer only units and sources that are not archived. Each is a
+        # large table: the chosen record is rendered, and a search finds others (core.forms).
         user = self.request.user
         form.fields["location"].queryset = Location.objects.select_related("parent")
         form.fields["unit"].queryset = Unit.objects.visible_to(user)
         form.fields["source"].queryset = Source.objects.visible_to(user)
+        for name in ("location", "unit", "source"):
+            use_lookup(form.fields[name], reverse(f"{name}-list"))
         return {
             "filterset": filterset,
             "filter_fields": [form[name] for name in SHOWN_FILTERS],

@@ -74,6 +74,19 @@ def test_analyst_finds_claims_evidence_and_units(demo, new_page, shot):
     expect(phone.get_by_role("heading", level=1)).to_contain_text("30th Motorized Rifle")
     shot(phone, "07-unit-phone")
 
+    # Filtering the claims by a unit found by name (units are too many to list).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Claims").click()
+    page.locator("details.filter-more summary").click()
+    unit = page.get_by_label("Unit involved", exact=True)
+    page.get_by_label("Search Unit involved").fill("Storm penal")
+    found = unit.locator("option", has_text="Storm penal detachment")
+    expect(found).to_have_count(1)
+    unit.select_option(found.get_attribute("value"))
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"unit=\d+"))
+    expect(page.locator("main")).to_contain_text(FT_CLAIM)
+    expect(page.get_by_label("Unit involved", exact=True)).to_have_value(re.compile(r"\d+"))
+
 
 def test_editor_adds_a_claim_with_evidence(demo, new_page, shot):
     """GIVEN an editor
@@ -98,7 +111,12 @@ def test_editor_adds_a_claim_with_evidence(demo, new_page, shot):
     page.get_by_label("Statement").fill("A drone struck a command post of the 30th MRB.")
     page.get_by_label("Topics").select_option(label="Tactics & battlefield adaptation")
     citation = page.locator("fieldset.formset-row").first
-    citation.get_by_label("Publication").select_option(label=FT_INVESTIGATION)
+    # Publications are too many to list: the select offers what its search box finds.
+    publication = citation.locator("select[name$='-publication']")
+    expect(publication.locator("option")).to_have_count(1)  # the blank choice alone
+    citation.get_by_label("Search Publication").fill("executions of Ukrainian prisoners")
+    expect(publication.locator("option", has_text="Financial Times")).to_have_count(1)
+    publication.select_option(label=FT_INVESTIGATION)
     citation.get_by_label("Credibility").select_option("3")
     citation.get_by_label("Excerpt").fill("A drone struck the post.")
     shot(page, "09-new-claim-filled")

@@ -118,14 +118,14 @@ def test_list_page_cost_is_the_same_for_1_and_50_rows(
     client.force_login(viewer)
 
     # session, user, count, page, 6 prefetches (topics, places, numbers, citations, units,
-    # relations), ORBAT chains, permissions (2), filter choices (topics, units, sources,
-    # places), sharing groups and named recipients (2)
+    # relations), ORBAT chains, permissions (2), filter choices (topics: units, sources and
+    # places are searched, not listed), sharing groups and named recipients (2)
     # (+1: the reader's groups, read once per request for the marking rule; +1: the
     # count's estimate, asked first as claims reach millions.)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(18):
         response = client.get("/claims/", {"page_size": 1})
     assert len(response.context["page"].object_list) == 1
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(18):
         response = client.get("/claims/", {"page_size": 50})
     assert len(response.context["page"].object_list) == 50
 
@@ -447,14 +447,45 @@ def test_location_page_includes_places_inside(client, viewer, demo, django_asser
     assert "30th MRB fighting near Pokrovsk since Fall 2024" in body
 
 
-def test_publication_choices_leave_out_hidden_publications(client, editor):
-    PublicationFactory(title="Open report")
-    PublicationFactory(title="RED report", marking="red")
+def test_publication_choices_are_searched_and_hidden_ones_refused(client, editor):
+    """GIVEN an open and a RED publication WHEN an editor opens the new-claim form THEN no
+    publication is listed (there are 300,000 at scale: the select is filled by a search of
+    the API, which shows only what the editor may see); citing the RED one by its id is a
+    form error and saves nothing; the open one is cited."""
+    open_report = PublicationFactory(title="Open report")
+    red = PublicationFactory(title="RED report", marking="red")
     client.force_login(editor)
 
     body = client.get("/claims/new/").content.decode()
+    assert "Open report" not in body and "RED report" not in body
+    assert 'data-lookup="/api/publications/"' in body
 
-    assert "Open report" in body and "RED report" not in body
+    def post(publication):
+        citation = {
+            "publication": publication.pk,
+            "stance": "supports",
+            "credibility": "3",
+            "excerpt": "Shelling reported.",
+            "sensitivity": "none",
+        }
+        return client.post(
+            "/claims/new/",
+            {
+                **claim_data(),
+                **formset_data("citations", [citation]),
+                **formset_data("involvements", []),
+            },
+        )
+
+    refused = post(red)
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    assert not Claim.objects.exists()
+    # The re-shown form names the chosen publication only if the editor may see it.
+    assert "RED report" not in refused.content.decode()
+    accepted = post(open_report)
+    assert accepted.status_code == 302
+    assert Claim.objects.get().citations.get().publication == open_report
     assert Publication.objects.count() == 2
 
 
