@@ -35,7 +35,7 @@ WITH visible AS NOT MATERIALIZED (
 ),
 page AS (
     SELECT c.* FROM claims_claim c
-    JOIN (SELECT id FROM visible ORDER BY occurred_start DESC, id DESC
+    JOIN (SELECT id FROM visible ORDER BY occurred_start DESC NULLS LAST, id DESC
           LIMIT %(limit)s OFFSET %(offset)s) chosen USING (id)
 )
 SELECT json_build_object(
@@ -140,7 +140,7 @@ SELECT json_build_object(
             'created_by', (SELECT username FROM auth_user WHERE id = c.created_by_id),
             'updated_at', c.updated_at,
             'updated_by', (SELECT username FROM auth_user WHERE id = c.updated_by_id)
-        ) ORDER BY c.occurred_start DESC, c.id DESC)
+        ) ORDER BY c.occurred_start DESC NULLS LAST, c.id DESC)
         FROM page c), '[]')
 )
 """

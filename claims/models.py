@@ -157,9 +157,7 @@ class LocationAncestor(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["location", "ancestor"],
-                include=["depth"],
-                name="location_ancestor_unique",
+                fields=["location", "ancestor"], name="location_ancestor_unique"
             ),
         ]
         indexes = [
@@ -288,15 +286,19 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
     judgement_fields = ("status", "confidence")
 
     class Meta:
-        ordering = ["-occurred_start", "-pk"]
+        # Newest first, undated claims last (claims.querysets.NEWEST_FIRST).
+        ordering = [models.F("occurred_start").desc(nulls_last=True), "-pk"]
         # Lists read current claims (archived_at IS NULL) in the order asked for and stop after
         # a page: partial indexes in exactly those orders let PostgreSQL read only that page.
         # The full-text column ``search_vector`` and its GIN index exist on PostgreSQL only
         # (migration 0005_search_indexes); they are not model fields, so no query loads them.
         indexes = [
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+            # Newest first with undated claims last (3% of them: first, they filled the first
+            # 600 pages of a million), the order of the API and the pages alike.
             models.Index(
-                fields=["-occurred_start", "-id"],
+                F("occurred_start").desc(nulls_last=True),
+                F("id").desc(),
                 condition=Q(archived_at__isnull=True),
                 name="claim_current_occurred_idx",
             ),

@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Exists,
     Expression,
+    F,
     FloatField,
     OuterRef,
     Prefetch,
@@ -22,8 +23,9 @@ from core.filtersets import is_postgresql
 from core.querysets import ClosureKeptQuerySet, MarkedQuerySet, VisibleQuerySet, restrict_marked
 from units.querysets import subtree_ids
 
-# The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves.
-NEWEST_FIRST = ("-occurred_start", "-pk")
+# The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves:
+# newest first, undated claims last.
+NEWEST_FIRST = (F("occurred_start").desc(nulls_last=True), "-pk")
 # Up to this many involvements, the claims of a unit (and its subtree) are read by id first.
 # Walking the list in date order and checking each claim finds a battalion's 100 claims only
 # after most of a million; and PostgreSQL will not drive from the involvements by itself, as it

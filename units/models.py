@@ -169,18 +169,18 @@ class UnitAncestor(models.Model):
 
     class Meta:
         constraints = [
-            # Also the index for "is X above this unit?" (walking claims, checking each unit)
-            # and, with the depth in it, for a page's unit chains (``orbat_path_rows``): an
-            # index-only scan per unit. Without the depth, every row was read from the table
-            # too: 747 buffers against 310 for a page's hundred units, 2.9 ms against 1.5 (and
-            # at the default random_page_cost of 4, a read of the whole closure: 26 ms cold).
-            models.UniqueConstraint(
-                fields=["unit", "ancestor"], include=["depth"], name="unit_ancestor_unique"
-            ),
+            # Also the index for "is X above this unit?" (walking claims, checking each unit).
+            models.UniqueConstraint(fields=["unit", "ancestor"], name="unit_ancestor_unique"),
         ]
         indexes = [
             # "Every unit below X": an index-only range scan.
             models.Index(fields=["ancestor", "unit"], name="unit_ancestor_below_idx"),
+            # A page's unit chains (``orbat_path_rows``), nearest first: an index-only scan
+            # per unit. Read through the unique index, every row came from the table too:
+            # 747 buffers against 310 for a page's hundred units, 2.9 ms against 1.5 (and at
+            # the default random_page_cost of 4, a read of the whole closure: 26 ms cold).
+            # Not the unique index with the depth INCLUDEd: SQLite has no such index.
+            models.Index(fields=["unit", "depth", "ancestor"], name="unit_ancestor_chain_idx"),
         ]
 
     def __str__(self) -> str:

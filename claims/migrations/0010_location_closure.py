@@ -70,9 +70,7 @@ class Migration(migrations.Migration):
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("location", "ancestor"),
-                        include=("depth",),
-                        name="location_ancestor_unique",
+                        fields=("location", "ancestor"), name="location_ancestor_unique"
                     )
                 ],
             },

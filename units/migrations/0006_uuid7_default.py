@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("units", "0005_ancestor_chain_covering"),
+        ("units", "0005_ancestor_chain_index"),
     ]
 
     operations = [
