@@ -302,20 +302,17 @@ def test_updated_since(viewer_api, monkeypatch, few):
 
 
 def test_ordering_by_occurred(viewer_api):
+    """Newest first puts undated claims last (by default and with ``-occurred``), and
+    ``occurred`` is its exact reverse."""
     middle = ClaimFactory(occurred_start=dt.date(2024, 10, 1))
     latest = ClaimFactory(occurred_start=dt.date(2025, 2, 1))
+    undated = ClaimFactory(occurred_start=None)
     earliest = ClaimFactory(occurred_start=dt.date(2023, 5, 1))
 
-    assert ids(viewer_api.get("/api/claims/", {"ordering": "-occurred"})) == [
-        latest.pk,
-        middle.pk,
-        earliest.pk,
-    ]
-    assert ids(viewer_api.get("/api/claims/", {"ordering": "occurred"})) == [
-        earliest.pk,
-        middle.pk,
-        latest.pk,
-    ]
+    newest_first = [latest.pk, middle.pk, earliest.pk, undated.pk]
+    assert ids(viewer_api.get("/api/claims/", {"ordering": "-occurred"})) == newest_first
+    assert ids(viewer_api.get("/api/claims/")) == newest_first
+    assert ids(viewer_api.get("/api/claims/", {"ordering": "occurred"})) == newest_first[::-1]
 
 
 @pytest.mark.parametrize(
