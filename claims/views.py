@@ -469,6 +469,9 @@ class LocationDetailView(AnalystPageMixin, DetailView):
     context_object_name = "location"
     queryset = Location.objects.select_related("parent").prefetch_related("aliases")
     max_claims = 100
+    # A country holds tens of thousands of places at any depth (38,000 at a million claims:
+    # 2.8 s to list): the page names those directly inside, each a link further down.
+    max_places = 200
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         location = self.object
@@ -480,12 +483,12 @@ class LocationDetailView(AnalystPageMixin, DetailView):
             .order_by(F("occurred_start").desc(nulls_last=True), "-pk")
         )
         shown = decorate(list(claims[: self.max_claims + 1]))
-        inside = Location.objects.descendants_of(location, include_self=False).select_related(
-            "parent"
-        )
+        inside = list(location.children.order_by("name")[: self.max_places + 1])
         return super().get_context_data(
             ancestors=list(reversed(Location.objects.ancestors_of(location))),
-            inside=list(inside),
+            inside=inside[: self.max_places],
+            more_inside=len(inside) > self.max_places,
+            inside_count=Location.objects.inside(location.pk).count() - 1 if inside else 0,
             claims=shown[: self.max_claims],
             more_claims=len(shown) > self.max_claims,
             **kwargs,

@@ -437,12 +437,17 @@ def test_location_page_includes_places_inside(client, viewer, demo, django_asser
     # session, user, place, aliases, chain above, places inside, claims + 6 prefetches,
     # ORBAT chains, sharing groups, named recipients
     # (+1: the reader's groups, read once per request for the marking rule; +2: the claims
-    # filter reads the places inside and the first claims' ids to choose its shape.)
-    with django_assert_max_num_queries(19):
+    # filter reads the places inside and the first claims' ids to choose its shape; +1: how
+    # many places are inside at any depth, as only those directly inside are listed.)
+    with django_assert_max_num_queries(20):
         response = client.get(f"/locations/{oblast.pk}/")
 
     body = response.content.decode()
     assert response.status_code == 200
+    inside = Location.objects.descendants_of(oblast, include_self=False).count()
+    children = Location.objects.filter(parent=oblast).count()
+    assert f"{inside} places at any depth" in body
+    assert body.count('<li><a href="/locations/') == children
     assert "Pokrovsk" in body
     assert "30th MRB fighting near Pokrovsk since Fall 2024" in body
 

@@ -293,10 +293,8 @@ def test_claim_filters_through_links_use_the_link_indexes(viewer, orbat, monkeyp
     # read by place), never a recursive query.
     monkeypatch.setattr(claim_querysets, "FEW_UNITS", 0)
     explained = plan(claims(viewer, location=place.pk))
-    links = Claim.locations.through
-    assert any(fk_index(links, column) in explained for column in ("claim_id", "location_id")), (
-        explained
-    )
+    assert re.search(r"Index (Only )?Scan using \S+ on claims_claim_locations", explained)
+    assert "Seq Scan on claims_claim_locations" not in explained, explained
     closure = ("location_ancestor_below_idx", "location_ancestor_unique")
     assert any(index in explained for index in closure), explained
     assert "Recursive" not in explained
@@ -391,16 +389,18 @@ def test_unit_ancestor_filter_reads_the_closure_index(superuser, orbat):
     assert filterset.qs.count() == 2
 
 
-def test_unit_chains_of_a_page_are_index_only_scans_of_the_closure(orbat):
+def test_unit_chains_of_a_page_are_read_by_index_from_the_closure(orbat):
     """GIVEN the units of a page of claims WHEN their chains are read (``orbat_path_rows``, a
-    statement of every list page) THEN each unit's rows, depth included, come from the chain
-    index alone: the closure table itself is not read."""
+    statement of every list page) THEN each unit's rows come by index, never a read of the
+    whole closure. (At a million claims PostgreSQL reads them from ``unit_ancestor_chain_idx``
+    alone, once VACUUM has marked the table visible: bench/README.md; on a few rows in a test
+    transaction it may as well take the unique index.)"""
     _district, claim = orbat
     units = UnitInvolvement.objects.filter(claim=claim).values("unit_id")
     explained = orbat_path_rows(units).explain()
-    assert "Index Only Scan using unit_ancestor_chain_idx on units_unitancestor" in explained, (
-        explained
-    )
+    assert "Seq Scan on units_unitancestor" not in explained, explained
+    closure = ("unit_ancestor_chain_idx", "unit_ancestor_unique")
+    assert any(f"using {index} on units_unitancestor" in explained for index in closure)
     rows = list(orbat_path_rows(units))
     assert [row["short"] for row in rows] == [
         "30th Motorized Rifle Brigade",
