@@ -13,6 +13,9 @@ from units.models import Unit
 
 # The unit page lists at most this many claims; the claim list (linked) pages through all.
 MAX_CLAIMS = 100
+# A top-level unit has some 15,000 units below it at scale: listing them all took 1.3 s. The
+# tree shows as many levels as fit in this many rows (at least the direct subordinates).
+MAX_TREE_ROWS = 300
 
 
 class UnitDetailView(AnalystPageMixin, DetailView):
@@ -36,6 +39,8 @@ class UnitDetailView(AnalystPageMixin, DetailView):
         for node in subtree:
             children[node.parent_id].append(node)
         tree = tree_rows(unit.pk, children)
+        levels = shown_levels(tree)
+        shown = [(node, depth) for node, depth in tree if depth < levels]
         subtree_ids = [unit.pk, *(node.pk for node in subtree)]
         # Each claim's involvements of this subtree's units, to show the role they played.
         involvements = UnitInvolvement.objects.filter(unit__in=subtree_ids).select_related(
@@ -51,11 +56,26 @@ class UnitDetailView(AnalystPageMixin, DetailView):
         decorate(claims)
         return super().get_context_data(
             ancestors=list(reversed(Unit.objects.ancestors_of(unit))),
-            tree=tree,
+            tree=shown,
+            tree_cut=len(shown) < len(tree),
+            below_count=len(tree),
+            shown_levels=levels,
             claims=claims[:MAX_CLAIMS],
             more_claims=len(claims) > MAX_CLAIMS,
             **kwargs,
         )
+
+
+def shown_levels(rows: list) -> int:
+    """How many levels of ``tree_rows`` fit in ``MAX_TREE_ROWS`` rows (one at least)."""
+    per_level: dict[int, int] = defaultdict(int)
+    for _node, depth in rows:
+        per_level[depth] += 1
+    levels, total = 1, per_level[0]
+    while levels in per_level and total + per_level[levels] <= MAX_TREE_ROWS:
+        total += per_level[levels]
+        levels += 1
+    return levels
 
 
 def tree_rows(root_id: int, children: dict[int, list[Unit]], depth: int = 0) -> list:

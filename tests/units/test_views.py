@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.factories import ClaimFactory, UnitFactory, UnitInvolvementFactory
+from units import views as unit_views
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,32 @@ def test_unit_page_cost_does_not_grow_with_claims(client, viewer, django_assert_
 
     assert len(response.context["claims"]) == 20
     assert len(response.context["tree"]) == 10
+
+
+def test_a_large_subtree_shows_the_levels_that_fit(client, viewer, monkeypatch):
+    """GIVEN an army of three brigades with four companies each WHEN its page allows six
+    rows of the tree THEN the brigades alone are listed (the companies would not fit), and
+    the page says how many units are below in all."""
+    monkeypatch.setattr(unit_views, "MAX_TREE_ROWS", 6)
+    army = UnitFactory(name="1st Army", echelon="army")
+    for b in range(3):
+        brigade = UnitFactory(name=f"Brigade {b}", echelon="brigade", parent=army)
+        for c in range(4):
+            UnitFactory(name=f"Company {b}.{c}", echelon="company", parent=brigade)
+    client.force_login(viewer)
+
+    response = client.get(f"/units/{army.pk}/")
+
+    assert [node.name for node, _depth in response.context["tree"]] == [
+        "Brigade 0",
+        "Brigade 1",
+        "Brigade 2",
+    ]
+    body = response.content.decode()
+    assert "15 units below in all; the first 1 level here" in body
+    assert "Company 0.0" not in body
+    monkeypatch.setattr(unit_views, "MAX_TREE_ROWS", 15)
+    assert len(client.get(f"/units/{army.pk}/").context["tree"]) == 15
 
 
 def test_unit_page_leaves_out_red_claims(client, viewer):
