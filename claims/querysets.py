@@ -98,17 +98,6 @@ class LocationQuerySet(ClosureKeptQuerySet):
 
     closure_model = "claims.LocationAncestor"
 
-    def descendants_of(self, *roots, include_self: bool = True):
-        """Every place inside ``roots`` (and the roots unless ``include_self=False``): an
-        index range of the closure, no recursion."""
-        root_ids = [getattr(root, "pk", root) for root in roots]
-        below = self.filter(pk__in=self.inside(*root_ids))
-        return below if include_self else below.exclude(pk__in=root_ids)
-
-    def inside(self, *root_ids: int):
-        """The ids of the places at or inside ``root_ids``, as a subquery (``location__in=``)."""
-        return self.closure().objects.filter(ancestor__in=root_ids).values("location_id")
-
     def with_related(self, user=None):
         """What a list of places shows: the parent and aliases."""
         return self.select_related("parent").prefetch_related("aliases")
@@ -229,12 +218,7 @@ class ClaimQuerySet(MarkedQuerySet):
                 # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
                 return self.filter(pk__in=below.values("claim_id"))
         involvements = Involvement.objects.filter(unit__in_array=units)
-        # Unordered: the first few found tell few from many.
-        probe = involvements.order_by().values_list("claim_id", flat=True)
-        few = list(probe[: FEW_INVOLVEMENTS + 1])
-        if len(few) <= FEW_INVOLVEMENTS:
-            return self.filter(pk__in_array=sorted(set(few)))
-        return self.filter(pk__in=involvements.values("claim_id"))
+        return self._few_by_id(involvements)
 
     def at_location(self, location_id: int, include_inside: bool = True):
         """Claims at a place, or at it and every place inside it.
@@ -254,12 +238,16 @@ class ClaimQuerySet(MarkedQuerySet):
             if len(places) > FEW_UNITS:
                 # A subquery instead of a JOIN keeps one row per claim without DISTINCT.
                 return self.filter(pk__in=links.filter(location__in=inside).values("claim_id"))
-        at = links.filter(location__in_array=places)
-        # Unordered: the first few found tell few from many.
-        few = list(at.order_by().values_list("claim_id", flat=True)[: FEW_INVOLVEMENTS + 1])
+        return self._few_by_id(links.filter(location__in_array=places))
+
+    def _few_by_id(self, links):
+        """Claims that ``links`` (rows with a ``claim_id``: involvements, place links) name:
+        as a list of ids when there are at most ``FEW_INVOLVEMENTS`` (read first, unordered:
+        the first few found tell few from many), else as a subquery."""
+        few = list(links.order_by().values_list("claim_id", flat=True)[: FEW_INVOLVEMENTS + 1])
         if len(few) <= FEW_INVOLVEMENTS:
             return self.filter(pk__in_array=sorted(set(few)))
-        return self.filter(pk__in=at.values("claim_id"))
+        return self.filter(pk__in=links.values("claim_id"))
 
     def cited_from_source(self, source_id: int, user=None):
         """Claims with a citation of what a source said (or its people, also when quoted).

@@ -510,6 +510,21 @@ class ClosureKeptQuerySet(TreeQuerySet):
 
         return apps.get_model(self.closure_model)
 
+    def inside(self, *root_ids: int) -> models.QuerySet:
+        """The ids of the records at or below ``root_ids``, as a subquery (``<fk>__in=``):
+        an index range of the closure, which PostgreSQL estimates from its statistics on
+        ``ancestor_id`` where a recursive query's size is a guess."""
+        closure = self.closure()
+        rows = closure.objects.filter(ancestor__in=root_ids)
+        return rows.values(rows._node())
+
+    def descendants_of(self, *roots: "models.Model | int", include_self: bool = True):
+        """Every record below ``roots`` (and the roots themselves unless
+        ``include_self=False``), read from the closure: no recursion."""
+        root_ids = [getattr(root, "pk", root) for root in roots]
+        below = self.filter(pk__in=self.inside(*root_ids))
+        return below if include_self else below.exclude(pk__in=root_ids)
+
     def bulk_create(self, objs, *args, **kwargs):
         """``bulk_create`` skips ``save()``: the closure is rebuilt after it."""
         created = super().bulk_create(objs, *args, **kwargs)

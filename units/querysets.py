@@ -79,13 +79,6 @@ class UnitQuerySet(VisibleQuerySet, ClosureKeptQuerySet):
             paths[row.unit_id].append(row.ancestor)
         return dict(paths)
 
-    def descendants_of(self, *roots: "models.Model | int", include_self: bool = True):
-        """Every unit below ``roots`` (and the roots themselves unless ``include_self=False``),
-        read from the closure table: an index range, no recursion."""
-        root_ids = [getattr(root, "pk", root) for root in roots]
-        below = self.filter(pk__in=subtree_ids(*root_ids))
-        return below if include_self else below.exclude(pk__in=root_ids)
-
 
 def subtree_ids(*root_ids: int) -> models.QuerySet:
     """The ids of the units at or below ``root_ids`` as a subquery (``unit__in=`` elsewhere).
@@ -93,4 +86,4 @@ def subtree_ids(*root_ids: int) -> models.QuerySet:
     PostgreSQL estimates it from the closure's statistics on ``ancestor_id`` (a top-level
     unit is among the most common values), where a recursive CTE's size is a guess.
     """
-    return _closure().objects.filter(ancestor__in=root_ids).values("unit_id")
+    return apps.get_model("units", "Unit").objects.inside(*root_ids)
