@@ -392,8 +392,8 @@ def document_import(claims: int = 500) -> dict[str, object]:
     transaction rolled back afterwards."""
     import uuid
 
-    from claims.exchange import FORMAT_NAME, FORMAT_VERSION
-    from claims.exchange.importer import import_document
+    from interchange import FORMAT_NAME, FORMAT_VERSION
+    from interchange.importer import import_document
 
     publications = [
         str(key)

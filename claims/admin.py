@@ -5,7 +5,6 @@ from django.http import HttpRequest
 
 from core.admin import BaseAdmin, BaseStackedInline, BaseTabularInline
 
-from .exchange.admin import ClaimResource, ExchangeAdminMixin
 from .models import (
     Citation,
     Claim,
@@ -100,9 +99,7 @@ class ClaimRelationInline(BaseTabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ExchangeAdminMixin, BaseAdmin):
-    # Import and export of the claims CSV (claims.exchange); exports what the list shows.
-    resource_classes = [ClaimResource]
+class ClaimAdmin(BaseAdmin):
     list_display = (
         "title",
         "kind",

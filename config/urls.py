@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import DashboardView
+from config.views import DashboardView
 
 admin.site.site_header = "Claimtrace administration"
 admin.site.site_title = "Claimtrace"
@@ -11,12 +11,14 @@ admin.site.index_title = "Claims, evidence, sources and units"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("core.api.urls")),
+    path("api/", include("config.api_urls")),
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The analyst pages.
     path("", DashboardView.as_view(), name="dashboard"),
     path("", include("claims.urls")),
+    path("", include("ingest.urls")),
+    path("", include("interchange.urls")),
     path("", include("sources.urls")),
     path("", include("units.urls")),
 ]

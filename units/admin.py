@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from claims.exchange.admin import ExchangeAdminMixin, UnitResource
 from core.admin import BaseAdmin, BaseTabularInline
 
 from .models import Unit, UnitAlias, UnitHonorific
@@ -64,9 +63,7 @@ class ChildUnitInline(BaseTabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(ExchangeAdminMixin, BaseAdmin):
-    # Import and export of the units CSV (claims.exchange); exports what the list shows.
-    resource_classes = [UnitResource]
+class UnitAdmin(BaseAdmin):
     list_display = ("name", "abbreviation", "orbat", "echelon", "branch", "country")
     list_filter = ("country", "echelon", "branch")
     search_fields = ("name", "abbreviation", "aliases__name")

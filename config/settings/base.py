@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "sources",
     "units",
     "claims",
+    "ingest",
+    "interchange",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -7,8 +7,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from bench.floor import floor_list
-from claims.synthetic import RED_RECIPIENT, generate
 from core.choices import Marking
+from devdata.synthetic import RED_RECIPIENT, generate
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

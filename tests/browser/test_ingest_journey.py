@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from claims.models import Claim
-from tests.claims.test_ingest import SEED
+from tests.ingest.test_services import SEED
 
 from .conftest import log_in
 

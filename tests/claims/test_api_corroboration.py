@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.demo import demo_uuid
 from claims.models import Citation, Claim
 from claims.services import refresh_corroboration
 from core.choices import Marking
+from devdata.demo import demo_uuid
 from sources.models import PublicationReference
 from tests.factories import (
     CitationFactory,

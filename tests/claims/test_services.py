@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.demo import demo_uuid
 from claims.models import Citation, Claim, SuggestedStatus
 from claims.services import (
     claims_affected_by,
@@ -16,6 +15,7 @@ from claims.services import (
     load_claims,
     refresh_corroboration,
 )
+from devdata.demo import demo_uuid
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
 from tests.factories import (
     CitationFactory,

@@ -25,10 +25,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from claims.exchange.document import export_document
-from claims.ingest.draft import build_draft
 from core.models import ApiToken
 from core.roles import ADMIN, ANALYST, DOMAIN_APPS, EDITOR, VIEWER
+from ingest.draft import build_draft
+from interchange.document import export_document
 from sources.services import store_evidence
 from tests.factories import (
     CitationFactory,
@@ -288,11 +288,11 @@ ROWS: list[Row] = [
     Row("sources:detail", "GET", PAGE_READ, kwargs=pk_of("source")),
     Row("sources:publication", "GET", PAGE_READ, kwargs=pk_of("publication")),
     Row("units:detail", "GET", PAGE_READ, kwargs=pk_of("unit")),
-    Row("claims:export-csv", "GET", PAGE_READ),
+    Row("interchange:claims-csv", "GET", PAGE_READ),
     # -- pages: ingesting a report (roles that add claims); the review page answers the POST
-    Row("claims:ingest", "GET", expect(302, 403, 403, 200, 200, 200)),
+    Row("ingest:paste", "GET", expect(302, 403, 403, 200, 200, 200)),
     Row(
-        "claims:ingest",
+        "ingest:paste",
         "POST",
         expect(302, 403, 403, 200, 200, 200),
         body=ingest_page_body,
@@ -301,13 +301,13 @@ ROWS: list[Row] = [
     # Without the signed draft of the review page, a role that may ingest is asked to start
     # again (400); the others never reach it.
     Row(
-        "claims:ingest-accept",
+        "ingest:accept",
         "POST",
         expect(302, 403, 403, 400, 400, 400),
         body=lambda w: {"token": "forged"},
         format="multipart",
     ),
-    Row("claims:ingest-done", "GET", expect(302, 403, 403, 200, 200, 200)),
+    Row("ingest:done", "GET", expect(302, 403, 403, 200, 200, 200)),
     # -- pages: writing (a saved claim redirects to its page)
     Row("claims:create", "GET", expect(302, 403, 403, 200, 200, 200)),
     Row(
