@@ -8,7 +8,8 @@ The ratio naive/app shows what ``with_related()``, ``prepare_page`` and the stor
 
 from rest_framework import permissions, serializers, viewsets
 
-from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
+from claims.models import Citation, Claim, Quantity, Topic, UnitInvolvement
+from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit
 

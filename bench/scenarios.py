@@ -21,10 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from bench.floor import floor_list
-from claims.models import Citation, Claim, Location, Topic
+from claims.models import Citation, Claim, Topic
 from claims.services import load_claims, refresh_corroboration
 from core.models import ApiToken
 from core.roles import EDITOR
+from places.models import Location
 from sources.models import Publication
 from units.models import Unit
 

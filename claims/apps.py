@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ClaimsConfig(AppConfig):
-    """Claims, the evidence for them, places and topics."""
+    """Claims, the evidence for them, and topics."""
 
     name = "claims"
 
@@ -11,3 +11,7 @@ class ClaimsConfig(AppConfig):
         from . import signals
 
         signals.connect()
+        # The claims on the pages of places, units, sources and publications.
+        from . import sections
+
+        sections.register()

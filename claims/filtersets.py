@@ -3,9 +3,10 @@
 import django_filters
 from django.db.models import F, QuerySet
 
-from claims.models import Citation, Claim, Location, SuggestedStatus, Topic
+from claims.models import Citation, Claim, SuggestedStatus, Topic
 from core.choices import Confidence, Credibility, Marking, Reliability
 from core.filtersets import BaseFilterSet, visible
+from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit
 
@@ -180,26 +181,6 @@ class CitationFilterSet(BaseFilterSet):
     class Meta:
         model = Citation
         fields = ["search", "claim", "publication", "source", "stance", "credibility"]
-
-
-class LocationFilterSet(BaseFilterSet):
-    """``search`` (name, aliases), ``kind``, ``country``, ``parent``, ``within`` (any depth)."""
-
-    search_fields = ("name", "aliases__name")
-
-    kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices, distinct=False)
-    country = django_filters.CharFilter(lookup_expr="iexact")
-    parent = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
-    within = django_filters.ModelChoiceFilter(
-        queryset=Location.objects.all(), method="filter_within", label="Inside this place"
-    )
-
-    class Meta:
-        model = Location
-        fields = ["search", "kind", "country", "parent", "within"]
-
-    def filter_within(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
-        return queryset.filter(pk__in=Location.objects.inside(value.pk)).exclude(pk=value.pk)
 
 
 class TopicFilterSet(BaseFilterSet):

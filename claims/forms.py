@@ -6,10 +6,11 @@ from django.contrib.auth.models import Group
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.urls import reverse_lazy
 
-from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from claims.models import Citation, Claim, Topic, UnitInvolvement
 from core.choices import Marking
 from core.forms import JudgementReasonForm, LookupSelect, LookupSelectMultiple
 from core.querysets import may_see_marking
+from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit
 

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 
 from core.filtersets import is_postgresql
-from core.querysets import ClosureKeptQuerySet, MarkedQuerySet, VisibleQuerySet, restrict_marked
+from core.querysets import MarkedQuerySet, VisibleQuerySet, restrict_marked
 from units.querysets import subtree_ids
 
 # The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves:
@@ -90,17 +90,6 @@ def page_relations(user=None):
     # The linked claim's rule on the JOIN the caller makes anyway, row by row, instead of
     # ``to_claim IN (every visible claim)``, which read the whole table.
     return restrict_marked(relations.filter(to_claim__archived_at__isnull=True), user, "to_claim")
-
-
-class LocationQuerySet(ClosureKeptQuerySet):
-    """Queryset of places; ``descendants_of`` gives a place and everything inside it, from
-    the closure table (``LocationAncestor``)."""
-
-    closure_model = "claims.LocationAncestor"
-
-    def with_related(self, user=None):
-        """What a list of places shows: the parent and aliases."""
-        return self.select_related("parent").prefetch_related("aliases")
 
 
 class ClaimQuerySet(MarkedQuerySet):
@@ -229,7 +218,7 @@ class ClaimQuerySet(MarkedQuerySet):
         order; few claims (a village) as their ids, read first; else (an oblast) the
         subtree's place ids as a list.
         """
-        Location = apps.get_model("claims", "Location")
+        Location = apps.get_model("places", "Location")
         links = self.model.locations.through.objects
         places: list[int] = [location_id]
         if include_inside:

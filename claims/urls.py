@@ -1,4 +1,4 @@
-"""Analyst pages of claims and places."""
+"""Analyst pages of claims."""
 
 from django.urls import path
 
@@ -11,7 +11,6 @@ urlpatterns = [
     path("claims/new/", views.ClaimCreateView.as_view(), name="create"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="detail"),
     path("claims/<int:pk>/edit/", views.ClaimUpdateView.as_view(), name="edit"),
-    path("locations/<int:pk>/", views.LocationDetailView.as_view(), name="location"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("map/", views.MapView.as_view(), name="map"),
 ]

@@ -1,4 +1,4 @@
-"""Analyst pages of claims: list, detail, editing, timeline, map, and places."""
+"""Analyst pages of claims: list, detail, editing, timeline, map."""
 
 import itertools
 from dataclasses import dataclass
@@ -16,12 +16,13 @@ from django.views.generic import DetailView, TemplateView
 
 from claims.filtersets import ClaimFilterSet
 from claims.forms import CitationFormSet, ClaimForm, DateInput, InvolvementFormSet
-from claims.models import Claim, ClaimRelation, Location
+from claims.models import Claim, ClaimRelation
 from claims.services import evidence_lines
 from core.api.pagination import CappedCountPaginator
 from core.forms import use_lookup
 from core.history import change_log
 from core.views import AnalystPageMixin, EditorPageMixin, page_size
+from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit
 
@@ -247,7 +248,7 @@ class MapView(FilteredClaimsMixin, TemplateView):
                     "name": row.location.name,
                     "lat": float(row.location.latitude),
                     "lng": float(row.location.longitude),
-                    "url": reverse("claims:location", args=[row.location_id]),
+                    "url": reverse("places:detail", args=[row.location_id]),
                     "claims": [],
                 },
             )
@@ -455,41 +456,3 @@ class ClaimUpdateView(ClaimEditMixin):
                 Claim.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
             )
         return self._claim
-
-
-# ---------------------------------------------------------------------------------------------
-# Places
-# ---------------------------------------------------------------------------------------------
-
-
-class LocationDetailView(AnalystPageMixin, DetailView):
-    """``/locations/<id>/``: where the place is, what is inside it, the claims there."""
-
-    template_name = "claims/location_detail.html"
-    context_object_name = "location"
-    queryset = Location.objects.select_related("parent").prefetch_related("aliases")
-    max_claims = 100
-    # A country holds tens of thousands of places at any depth (38,000 at a million claims:
-    # 2.8 s to list): the page names those directly inside, each a link further down.
-    max_places = 200
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        location = self.object
-        user = self.request.user
-        claims = (
-            Claim.objects.visible_to(user)
-            .at_location(location.pk)
-            .with_related(user=user)
-            .order_by(F("occurred_start").desc(nulls_last=True), "-pk")
-        )
-        shown = decorate(list(claims[: self.max_claims + 1]))
-        inside = list(location.children.order_by("name")[: self.max_places + 1])
-        return super().get_context_data(
-            ancestors=list(reversed(Location.objects.ancestors_of(location))),
-            inside=inside[: self.max_places],
-            more_inside=len(inside) > self.max_places,
-            inside_count=Location.objects.inside(location.pk).count() - 1 if inside else 0,
-            claims=shown[: self.max_claims],
-            more_claims=len(shown) > self.max_claims,
-            **kwargs,
-        )

@@ -9,11 +9,12 @@ from claims.api.urls import router as claims_router
 from core.api.views import ApiTokenViewSet
 from ingest.api.urls import urlpatterns as ingest_urlpatterns
 from interchange.api.urls import urlpatterns as interchange_urlpatterns
+from places.api.urls import router as places_router
 from sources.api.urls import router as sources_router
 from units.api.urls import router as units_router
 
 router = DefaultRouter()
-for app_router in (claims_router, sources_router, units_router):
+for app_router in (claims_router, places_router, sources_router, units_router):
     router.registry.extend(app_router.registry)
 router.register("tokens", ApiTokenViewSet, basename="token")
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("interchange.urls")),
     path("", include("sources.urls")),
     path("", include("units.urls")),
+    path("", include("places.urls")),
 ]

@@ -418,7 +418,7 @@ class TreeQuerySet(models.QuerySet):
 class ClosureQuerySet(models.QuerySet):
     """Upkeep of a tree's closure table: each statement is set-based, whatever the tree's size.
 
-    The table (``units.UnitAncestor``, ``claims.LocationAncestor``) has a row per record of the
+    The table (``units.UnitAncestor``, ``places.LocationAncestor``) has a row per record of the
     tree and each record above it, itself included at depth 0: "everything below X" is the
     index range ``ancestor_id = X``, which PostgreSQL estimates from its statistics, where a
     recursive query's size is a guess. ``ClosureTreeMixin.save()`` calls ``add`` and

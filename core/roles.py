@@ -2,7 +2,7 @@
 
 from django.apps import apps as global_apps
 
-DOMAIN_APPS = ("sources", "units", "claims")
+DOMAIN_APPS = ("sources", "units", "places", "claims")
 
 VIEWER, ANALYST, EDITOR, ADMIN = "viewer", "analyst", "editor", "admin"
 
@@ -10,11 +10,18 @@ VIEWER, ANALYST, EDITOR, ADMIN = "viewer", "analyst", "editor", "admin"
 ANALYST_MODELS = ("claim", "citation", "quantity", "unitinvolvement", "claimrelation")
 
 
+def installed_domain_apps(apps=global_apps) -> list[str]:
+    """The domain apps that exist in ``apps``: a migration's state holds only the apps whose
+    first migration has run (places arrive after the claims app's early migrations)."""
+    labels = {config.label for config in apps.get_app_configs()}
+    return [label for label in DOMAIN_APPS if label in labels]
+
+
 def role_permissions(apps=global_apps) -> dict[str, set[tuple[str, str]]]:
     """Each role's permissions as (app_label, codename) pairs."""
     domain = {
         (model._meta.app_label, model._meta.model_name)
-        for label in DOMAIN_APPS
+        for label in installed_domain_apps(apps)
         for model in apps.get_app_config(label).get_models()
     }
     view = {(app, f"view_{model}") for app, model in domain}
@@ -46,7 +53,7 @@ def sync_roles(apps=global_apps, **_kwargs) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
     from django.contrib.auth.management import create_permissions
 
-    for label in (*DOMAIN_APPS, "auth"):
+    for label in (*installed_domain_apps(apps), "auth"):
         # Permissions are normally created after all migrations; create them now so the
         # groups can be filled in the same run. Migration state app configs have no
         # models_module, which create_permissions checks, so set it for the call.

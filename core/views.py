@@ -1,6 +1,13 @@
 """Shared bases of the analyst pages."""
 
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db.models import Model
+from django.http import HttpRequest
 
 
 class AnalystPageMixin(LoginRequiredMixin):
@@ -29,3 +36,48 @@ def query_without(request, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections a higher app adds to a lower app's record page
+# ---------------------------------------------------------------------------------------------
+
+# The context a section adds to the page: (request, record, the page's context so far).
+SectionContext = Callable[[HttpRequest, Model, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a record's page that another app renders (the claims about a unit)."""
+
+    template: str
+    context: SectionContext
+
+
+_sections: dict[type[Model], list[Section]] = defaultdict(list)
+
+
+def add_section(model: type[Model], template: str, context: SectionContext) -> None:
+    """Show ``template`` on ``model``'s page, with what ``context`` returns added to the page.
+
+    Called from the higher app's ``ready()``: the claims app adds the claims at a place to the
+    place's page, so ``places`` shows them without importing ``claims``.
+    """
+    _sections[model].append(Section(template, context))
+
+
+class RecordSectionsMixin:
+    """A record's page that renders the sections other apps added for its model, in the
+    order they were added, as ``sections`` (template names) after the page's own context."""
+
+    request: HttpRequest
+    object: Model
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        templates = []
+        for section in _sections.get(type(self.object), ()):
+            context.update(section.context(self.request, self.object, context))
+            templates.append(section.template)
+        context["sections"] = templates
+        return context

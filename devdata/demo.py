@@ -23,19 +23,11 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    LocationAlias,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from claims.services import refresh_corroboration
 from core.dates import period_end, period_start
 from core.history import entry_path, record_creation
+from places.models import Location, LocationAlias
 from sources.models import Publication, PublicationPerson, PublicationReference, Source, SourceAlias
 from units.models import Unit, UnitAlias, UnitHonorific
 

@@ -21,7 +21,7 @@ How it stays fast and small:
   ``corroboration_for``);
 - columns the database fills itself (a generated search vector, a trigger) are never listed;
   fields added later with a constant default get that default.
-- the ORBAT and places' closures (``units.UnitAncestor``, ``claims.LocationAncestor``), which
+- the ORBAT and places' closures (``units.UnitAncestor``, ``places.LocationAncestor``), which
   ``save()`` keeps on other paths, are recomputed in one statement once the rows are written.
 
 Synthetic rows have no history rows: they were never edited, and a million "created" entries
@@ -48,8 +48,6 @@ from claims.models import (
     Citation,
     Claim,
     ClaimRelation,
-    Location,
-    LocationAncestor,
     Quantity,
     SuggestedStatus,
     Topic,
@@ -57,6 +55,7 @@ from claims.models import (
 )
 from core.choices import Confidence, DatePrecision, Marking, Sensitivity
 from core.dates import period_end, period_start
+from places.models import Location, LocationAncestor
 from sources.models import (
     Publication,
     PublicationPerson,

@@ -5,7 +5,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from claims.models import Location, LocationAlias
+from places.models import Location, LocationAlias
 from sources.models import Source, SourceAlias
 from units.models import Unit, UnitAlias
 

@@ -10,7 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from claims.models import Citation, Claim, Location, Quantity, UnitInvolvement
+from claims.models import Citation, Claim, Quantity, UnitInvolvement
+from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit, UnitAlias
 

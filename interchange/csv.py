@@ -16,8 +16,9 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from claims.models import Citation, Claim, Topic, UnitInvolvement
 from core.ids import uuid7
+from places.models import Location
 from units.models import Unit
 
 from .document import CHUNK_SIZE, plain

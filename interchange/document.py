@@ -27,15 +27,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.duration import duration_string
 
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
+from places.models import Location
 from sources.models import (
     EvidenceFile,
     Publication,

@@ -36,19 +36,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.dateparse import parse_datetime
 
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    LocationAlias,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from claims.services import refresh_corroboration
 from core.history import entry_path, links_not_read
 from core.querysets import may_see_marking, restrict_marked
+from places.models import Location, LocationAlias
 from sources.models import (
     EvidenceFile,
     Publication,

@@ -5,15 +5,14 @@ from typing import Any
 from django.db.models import F
 from django.views.generic import DetailView
 
-from claims.models import Citation
-from core.views import AnalystPageMixin
+from core.views import AnalystPageMixin, RecordSectionsMixin
 from sources.models import Publication, Source
 
 # A page lists at most this many rows of a kind; the claim list has the rest, filtered.
 MAX_ROWS = 100
 
 
-class SourceDetailView(AnalystPageMixin, DetailView):
+class SourceDetailView(AnalystPageMixin, RecordSectionsMixin, DetailView):
     """``/sources/<id>/``: reliability, people, publications and the claims it bears on."""
 
     template_name = "sources/source_detail.html"
@@ -33,27 +32,17 @@ class SourceDetailView(AnalystPageMixin, DetailView):
             .select_related("source")
             .order_by(F("published_on").desc(nulls_last=True), "-pk")[: MAX_ROWS + 1]
         )
-        citations = (
-            Citation.objects.visible_to(user)
-            .filter(publication__in=said)
-            .select_related("claim", "publication__source")
-            .order_by(F("claim__occurred_start").desc(nulls_last=True), "claim_id", "pk")[
-                : MAX_ROWS + 1
-            ]
-        )
-        publications, citations = list(publications), list(citations)
-        for citation in citations:
-            citation.grade = citation.grade_with(citation.publication.source.reliability)
+        publications = list(publications)
         return super().get_context_data(
             publications=publications[:MAX_ROWS],
             more_publications=len(publications) > MAX_ROWS,
-            citations=citations[:MAX_ROWS],
-            more_citations=len(citations) > MAX_ROWS,
+            # For the sections: whatever the source said, in its name or its people's.
+            said=said,
             **kwargs,
         )
 
 
-class PublicationDetailView(AnalystPageMixin, DetailView):
+class PublicationDetailView(AnalystPageMixin, RecordSectionsMixin, DetailView):
     """``/publications/<id>/``: what it cites, what cites it, the claims it bears on."""
 
     template_name = "sources/publication_detail.html"
@@ -62,19 +51,3 @@ class PublicationDetailView(AnalystPageMixin, DetailView):
     def get_queryset(self):
         user = self.request.user
         return Publication.objects.visible_to(user).with_related(user=user).with_files(user)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        publication = self.object
-        citations = list(
-            Citation.objects.visible_to(self.request.user)
-            .filter(publication=publication)
-            .select_related("claim", "publication__source")
-            # The claim's topics decide whether an excerpt is blurred (is_sensitive).
-            .prefetch_related("claim__topics")
-            .order_by(F("claim__occurred_start").desc(nulls_last=True), "pk")[: MAX_ROWS + 1]
-        )
-        for citation in citations:
-            citation.grade = citation.grade_with(publication.source.reliability)
-        return super().get_context_data(
-            citations=citations[:MAX_ROWS], more_citations=len(citations) > MAX_ROWS, **kwargs
-        )

@@ -5,7 +5,8 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from claims.models import Citation, Claim, ClaimRelation, Location, Quantity, Topic, UnitInvolvement
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
+from places.models import Location
 from sources.models import Publication, PublicationReference, Source
 from units.models import Unit
 

@@ -15,19 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    LocationAlias,
-    LocationAncestor,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from core.choices import Marking
 from core.models import ApiToken
+from places.models import Location, LocationAlias, LocationAncestor
 from sources.models import (
     EvidenceFile,
     Publication,
@@ -38,7 +29,7 @@ from sources.models import (
 )
 from units.models import Unit, UnitAlias, UnitAncestor, UnitHonorific
 
-DOMAIN_APPS = ("sources", "units", "claims")
+DOMAIN_APPS = ("sources", "units", "places", "claims")
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in ("core", *DOMAIN_APPS)),
     key=lambda model: model._meta.label,

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Citation, Claim, Location, Topic
+from claims.models import Citation, Claim, Topic
 from core.api.pagination import StandardPagination
 from core.models import ApiToken, ArchivableModel
+from places.models import Location
 from sources.models import Publication, PublicationPerson, Source
 from tests.factories import (
     CitationFactory,

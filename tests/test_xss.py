@@ -57,7 +57,7 @@ def _pages(records) -> list[str]:
         reverse("claims:edit", args=[records["claim"].pk]),
         reverse("claims:timeline"),
         reverse("claims:map"),
-        reverse("claims:location", args=[records["location"].pk]),
+        reverse("places:detail", args=[records["location"].pk]),
         reverse("sources:detail", args=[records["source"].pk]),
         reverse("sources:publication", args=[records["publication"].pk]),
         reverse("units:detail", args=[records["unit"].pk]),

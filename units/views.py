@@ -3,24 +3,19 @@
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import F, Prefetch
 from django.views.generic import DetailView
 
-from claims.models import Claim, UnitInvolvement
-from claims.views import decorate
-from core.views import AnalystPageMixin
+from core.views import AnalystPageMixin, RecordSectionsMixin
 from units.models import Unit
 
-# The unit page lists at most this many claims; the claim list (linked) pages through all.
-MAX_CLAIMS = 100
 # A top-level unit has some 15,000 units below it at scale: listing them all took 1.3 s. The
 # tree shows as many levels as fit in this many rows (at least the direct subordinates).
 MAX_TREE_ROWS = 300
 
 
-class UnitDetailView(AnalystPageMixin, DetailView):
-    """``/units/<id>/``: the chain of command, the subordinate tree, and the claims involving
-    the unit or any unit below it, in date order."""
+class UnitDetailView(AnalystPageMixin, RecordSectionsMixin, DetailView):
+    """``/units/<id>/``: the chain of command, the subordinate tree, and the sections other
+    apps add (the claims involving the unit or any unit below it)."""
 
     template_name = "units/unit_detail.html"
     context_object_name = "unit"
@@ -41,27 +36,14 @@ class UnitDetailView(AnalystPageMixin, DetailView):
         tree = tree_rows(unit.pk, children)
         levels = shown_levels(tree)
         shown = [(node, depth) for node, depth in tree if depth < levels]
-        subtree_ids = [unit.pk, *(node.pk for node in subtree)]
-        # Each claim's involvements of this subtree's units, to show the role they played.
-        involvements = UnitInvolvement.objects.filter(unit__in=subtree_ids).select_related(
-            "unit", "attributed_by"
-        )
-        claims = list(
-            Claim.objects.visible_to(user)
-            .involving_unit(unit.pk, include_subordinates=True)
-            .with_related(user=user)
-            .prefetch_related(Prefetch("involvements", queryset=involvements, to_attr="unit_roles"))
-            .order_by(F("occurred_start").asc(nulls_last=True), "pk")[: MAX_CLAIMS + 1]
-        )
-        decorate(claims)
         return super().get_context_data(
             ancestors=list(reversed(Unit.objects.ancestors_of(unit))),
             tree=shown,
             tree_cut=len(shown) < len(tree),
             below_count=len(tree),
             shown_levels=levels,
-            claims=claims[:MAX_CLAIMS],
-            more_claims=len(claims) > MAX_CLAIMS,
+            # For the sections: the unit and every unit below it.
+            subtree_ids=[unit.pk, *(node.pk for node in subtree)],
             **kwargs,
         )
 

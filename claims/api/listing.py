@@ -24,9 +24,10 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from claims.models import Citation, Claim, Location, Quantity, Topic, UnitInvolvement
+from claims.models import Citation, Claim, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
 from core.querysets import CompiledRows, fetch_together, marking_signature
+from places.models import Location
 from sources.models import Publication
 from units.querysets import joined_paths, orbat_path_rows
 

@@ -12,15 +12,16 @@ from claims.models import (
     Citation,
     Claim,
     ClaimRelation,
-    Location,
     Quantity,
     Topic,
     UnitInvolvement,
 )
 from claims.services import ClaimEvidence
 from core.api.fields import SummaryRelatedField
-from core.api.serializers import AliasListField, StampedModelSerializer
+from core.api.serializers import StampedModelSerializer
 from core.history import current_entry_path
+from places.api.serializers import LocationSummarySerializer
+from places.models import Location
 from sources.api.serializers import PublicationSummarySerializer, SourceSummarySerializer
 from sources.models import Publication, Source
 from units.api.serializers import UnitSummarySerializer
@@ -49,44 +50,6 @@ class TopicSerializer(serializers.ModelSerializer):
                 {"slug": f"The slug “{attrs['slug']}” is taken; send another one."}
             )
         return attrs
-
-
-class LocationSummarySerializer(serializers.ModelSerializer):
-    """A place in one line, with coordinates and how precise they are."""
-
-    class Meta:
-        model = Location
-        fields = ["id", "name", "kind", "latitude", "longitude", "precision"]
-
-
-class LocationSerializer(StampedModelSerializer):
-    """A place inside its parent place."""
-
-    parent = SummaryRelatedField(
-        LocationSummarySerializer,
-        queryset=Location.objects.all(),
-        allow_null=True,
-        required=False,
-    )
-    aliases = AliasListField(required=False)
-
-    class Meta:
-        model = Location
-        fields = [
-            "id",
-            "uuid",
-            "name",
-            "kind",
-            "parent",
-            "country",
-            "latitude",
-            "longitude",
-            "precision",
-            "aliases",
-            "description",
-            "created_at",
-            "updated_at",
-        ]
 
 
 class GradeField(serializers.CharField):

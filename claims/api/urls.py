@@ -1,9 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import CitationViewSet, ClaimViewSet, LocationViewSet, TopicViewSet
+from .views import CitationViewSet, ClaimViewSet, TopicViewSet
 
 router = SimpleRouter()
 router.register("claims", ClaimViewSet)
 router.register("citations", CitationViewSet)
-router.register("locations", LocationViewSet)
 router.register("topics", TopicViewSet)

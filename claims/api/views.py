@@ -2,8 +2,8 @@
 
 from rest_framework.response import Response
 
-from claims.filtersets import CitationFilterSet, ClaimFilterSet, LocationFilterSet, TopicFilterSet
-from claims.models import Citation, Claim, Location, Topic
+from claims.filtersets import CitationFilterSet, ClaimFilterSet, TopicFilterSet
+from claims.models import Citation, Claim, Topic
 from claims.services import analyse
 from core.api.viewsets import DomainViewSet
 
@@ -12,8 +12,6 @@ from .serializers import (
     CitationSerializer,
     ClaimBriefSerializer,
     ClaimSerializer,
-    LocationSerializer,
-    LocationSummarySerializer,
     TopicSerializer,
     with_evidence,
 )
@@ -81,15 +79,6 @@ class CitationViewSet(DomainViewSet):
     queryset = Citation.objects.all()
     serializer_class = CitationSerializer
     filterset_class = CitationFilterSet
-
-
-class LocationViewSet(DomainViewSet):
-    """Named places with coordinates and their parent places."""
-
-    queryset = Location.objects.all()
-    serializer_class = LocationSerializer
-    brief_serializer_class = LocationSummarySerializer
-    filterset_class = LocationFilterSet
 
 
 class TopicViewSet(DomainViewSet):

@@ -30,7 +30,7 @@ IMPORT_PERMISSIONS = tuple(
     f"{app}.{action}_{model}"
     for app, model in (
         ("claims", "topic"),
-        ("claims", "location"),
+        ("places", "location"),
         ("claims", "claim"),
         ("claims", "citation"),
         ("sources", "source"),

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from claims.models import Citation, Claim, Location, Topic, UnitInvolvement
+from claims.models import Citation, Claim, Topic, UnitInvolvement
 from core.choices import Marking
+from places.models import Location
 
 # Claims per batch: each batch costs the same fixed number of queries (one per relation
 # loaded), so the total grows with N / BATCH_SIZE only.

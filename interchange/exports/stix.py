@@ -29,8 +29,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from claims.models import Claim, Location, UnitInvolvement
+from claims.models import Claim, UnitInvolvement
 from core.choices import Confidence, Marking
+from places.models import Location
 from sources.models import Source
 from units.models import Unit
 

@@ -11,15 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims import querysets as claim_querysets
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
+from places.models import Location
 from sources.models import Source
 from tests.factories import (
     CitationFactory,

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from claims import querysets as claim_querysets
-from claims.models import Citation, Claim, ClaimRelation, Location, Quantity
+from claims.models import Citation, Claim, ClaimRelation, Quantity
+from places.models import Location
 from sources.models import PublicationPerson
 from tests.factories import (
     CitationFactory,

@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from claims.models import Citation, Claim, Location, UnitInvolvement
+from claims.models import Citation, Claim, UnitInvolvement
+from places.models import Location
 from sources.models import Publication
 from tests.factories import (
     CitationFactory,

@@ -282,7 +282,7 @@ ROWS: list[Row] = [
     Row("dashboard", "GET", PAGE_READ),
     Row("claims:list", "GET", PAGE_READ),
     Row("claims:detail", "GET", PAGE_READ, kwargs=pk_of("claim")),
-    Row("claims:location", "GET", PAGE_READ, kwargs=pk_of("location")),
+    Row("places:detail", "GET", PAGE_READ, kwargs=pk_of("location")),
     Row("claims:timeline", "GET", PAGE_READ),
     Row("claims:map", "GET", PAGE_READ),
     Row("sources:detail", "GET", PAGE_READ, kwargs=pk_of("source")),

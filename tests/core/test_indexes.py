@@ -11,8 +11,10 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from claims import querysets as claim_querysets
-from claims.filtersets import ClaimFilterSet, LocationFilterSet
-from claims.models import Citation, Claim, Location, UnitInvolvement
+from claims.filtersets import ClaimFilterSet
+from claims.models import Citation, Claim, UnitInvolvement
+from places.filtersets import LocationFilterSet
+from places.models import Location
 from sources.filtersets import PublicationFilterSet, SourceFilterSet
 from sources.models import Publication, Source
 from tests.factories import (

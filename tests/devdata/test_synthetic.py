@@ -6,10 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from claims.models import Citation, Claim, Location, LocationAncestor, UnitInvolvement
+from claims.models import Citation, Claim, UnitInvolvement
 from claims.services import corroboration_for
 from core.choices import Marking
 from devdata.synthetic import Plan, generate
+from places.models import Location, LocationAncestor
 from sources.models import Publication, PublicationReference, Source
 from tests.factories import ClaimFactory
 from units.models import Unit, UnitAncestor

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from claims.models import Citation, Claim
 from sources.models import Publication
-from tests.ingest.test_services import TANK_TEXT
 from tests.factories import PublicationFactory, SourceFactory, UnitFactory
+from tests.ingest.test_services import TANK_TEXT
 from units.models import Unit
 
 INGEST = "/api/ingest/"

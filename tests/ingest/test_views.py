@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from claims.models import Citation, Claim
 from ingest.views import review_field_count, sign, unsign
-from tests.ingest.test_services import TANK_TEXT
 from tests.factories import PublicationFactory, SourceFactory, UnitFactory
+from tests.ingest.test_services import TANK_TEXT
 from units.models import Unit
 
 INGEST = reverse("ingest:paste")

@@ -14,15 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import (
-    Citation,
-    Claim,
-    ClaimRelation,
-    Location,
-    Quantity,
-    Topic,
-    UnitInvolvement,
-)
+from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from core import constraints
 from core.choices import Marking
 from core.roles import EDITOR
@@ -30,6 +22,7 @@ from devdata.demo import demo_uuid, load_demo
 from interchange.csv import claim_csv_lines, unit_csv_lines
 from interchange.document import SECTIONS, export_document, export_fragments
 from interchange.importer import Importer, import_document
+from places.models import Location
 from sources.models import EvidenceFile, Publication, PublicationReference, Source
 from tests.factories import (
     CitationFactory,

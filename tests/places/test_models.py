@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 
 from claims import querysets
-from claims.models import Claim, Location, LocationAncestor
+from claims.models import Claim
+from places.models import Location, LocationAncestor
 from tests.factories import ClaimFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db

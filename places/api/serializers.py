@@ -1,0 +1,45 @@
+"""API shapes of places: a one-line summary for nesting, and the full record."""
+
+from rest_framework import serializers
+
+from core.api.fields import SummaryRelatedField
+from core.api.serializers import AliasListField, StampedModelSerializer
+from places.models import Location
+
+
+class LocationSummarySerializer(serializers.ModelSerializer):
+    """A place in one line, with coordinates and how precise they are."""
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "kind", "latitude", "longitude", "precision"]
+
+
+class LocationSerializer(StampedModelSerializer):
+    """A place inside its parent place."""
+
+    parent = SummaryRelatedField(
+        LocationSummarySerializer,
+        queryset=Location.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    aliases = AliasListField(required=False)
+
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "uuid",
+            "name",
+            "kind",
+            "parent",
+            "country",
+            "latitude",
+            "longitude",
+            "precision",
+            "aliases",
+            "description",
+            "created_at",
+            "updated_at",
+        ]

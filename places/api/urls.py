@@ -1,0 +1,6 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import LocationViewSet
+
+router = SimpleRouter()
+router.register("locations", LocationViewSet)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlacesConfig(AppConfig):
+    """Places: named locations inside parent places, with coordinates and other spellings."""
+
+    name = "places"
