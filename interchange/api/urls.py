@@ -3,8 +3,14 @@ the lossless exchange (the whole document, the claims as CSV, and imports)."""
 
 from django.urls import path
 
-from .exchange import ClaimCsvExportView, DataExportView, ImportView
-from .exports import ClaimReviewExportView, GeoJsonExportView, StixExportView
+from .views import (
+    ClaimCsvExportView,
+    ClaimReviewExportView,
+    DataExportView,
+    GeoJsonExportView,
+    ImportView,
+    StixExportView,
+)
 
 urlpatterns = [
     path("export/stix/", StixExportView.as_view(), name="api-export-stix"),

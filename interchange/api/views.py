@@ -1,19 +1,27 @@
-"""``/api/export/data/``, ``/api/export/csv/`` and ``/api/import/``: the exchange over HTTP.
+"""The interchange over HTTP: exports of the filtered claim set and the exchange document.
 
-Exports stream (``StreamingHttpResponse``): rows are read in chunks and written as they
-come, so a large export neither waits for the whole document nor holds it in memory. What the
-user may not see is absent (``visible_to(user)``), and ``ClaimFilterSet`` narrows the claims.
+- ``/api/export/{stix,claimreview,geojson}/``: the filtered claim set in exchange formats
+  (``interchange.exports``);
+- ``/api/export/data/``, ``/api/export/csv/`` and ``/api/import/``: the lossless exchange
+  (``interchange.document``, ``interchange.csv``, ``interchange.importer``).
+
+Every export takes the same filters as ``/api/claims/`` (``ClaimFilterSet``), starts from what
+the user may see (``visible_to(user)``) and streams (``StreamingHttpResponse``): rows are read
+in chunks and written as they come, so memory stays flat whatever the number of claims.
 """
+
+from collections.abc import Callable, Iterator
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import permissions, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,8 +30,11 @@ from claims.filtersets import ClaimFilterSet
 from claims.models import Claim
 from interchange.csv import claim_csv_lines
 from interchange.document import export_fragments
+from interchange.exports import claimreview, geojson, stix
 from interchange.files import ImportFileError, parse_import_bytes
 from interchange.importer import import_document
+
+from .serializers import ImportErrorSerializer, ImportReportSerializer
 
 # What an import may create or change: the whole domain, so only editors may import.
 IMPORT_PERMISSIONS = tuple(
@@ -151,35 +162,6 @@ class ClaimCsvExportView(_ClaimExport):
         return response
 
 
-class _TallySerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
-class _ErrorSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    index = serializers.IntegerField(allow_null=True)
-    uuid = serializers.CharField(allow_null=True)
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ImportReportSerializer(serializers.Serializer):
-    """What an import did or would do, and every error with its record and field."""
-
-    dry_run = serializers.BooleanField()
-    written = serializers.BooleanField()
-    counts = serializers.DictField(child=_TallySerializer())
-    errors = _ErrorSerializer(many=True)
-
-
-class ImportErrorSerializer(ImportReportSerializer):
-    """A refused import: nothing was written."""
-
-    detail = serializers.CharField()
-
-
 DRY_RUN = OpenApiParameter(
     "dry_run", OpenApiTypes.BOOL, description="Validate and report only; write nothing."
 )
@@ -231,3 +213,80 @@ class ImportView(APIView):
         created = any(tally.created for tally in report.counts.values())
         code = status.HTTP_201_CREATED if created and not dry_run else status.HTTP_200_OK
         return Response(body, status=code)
+
+
+class ExportView(GenericAPIView):
+    """Base of the export endpoints: filters, visibility, streaming."""
+
+    queryset = Claim.objects.all()
+    filterset_class = ClaimFilterSet
+    pagination_class = None
+    renderer_classes = [JSONRenderer]
+    media_type = ""
+    filename = ""
+    export: Callable[..., Iterator[str]]
+
+    def perform_content_negotiation(self, request, force: bool = False):
+        # The body is always the export's own format and errors are always JSON, whatever the
+        # client accepts: "Accept: application/stix+json" must not be refused with a 406.
+        return JSONRenderer(), JSONRenderer.media_type
+
+    def get_queryset(self):
+        # The single way in: what the user may not see is absent, also from counts.
+        return Claim.objects.visible_to(self.request.user)
+
+    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
+        claims = self.filter_queryset(self.get_queryset())
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        chunks = (chunk.encode() for chunk in type(self).export(claims, request.user, base_url))
+        response = StreamingHttpResponse(chunks, content_type=self.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response
+
+
+def _schema(media_type: str, description: str, schema=OpenApiTypes.OBJECT):
+    return extend_schema(
+        # Not a list action to drf-spectacular, yet it takes every filter of the claim list.
+        filters=True,
+        responses={(200, media_type.split(";")[0]): OpenApiResponse(schema, description)},
+    )
+
+
+class StixExportView(ExportView):
+    """The filtered claims as a STIX 2.1 bundle (reports, identities, locations, TLP 2.0)."""
+
+    media_type = stix.MEDIA_TYPE
+    filename = "claims.stix.json"
+    export = staticmethod(stix.stix_bundle)
+
+    @_schema(stix.MEDIA_TYPE, "A STIX 2.1 bundle.")
+    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
+        return super().get(request, *args, **kwargs)
+
+
+class ClaimReviewExportView(ExportView):
+    """The filtered claims with a verdict as schema.org ClaimReview (a JSON-LD array)."""
+
+    media_type = claimreview.MEDIA_TYPE
+    filename = "claims.claimreview.jsonld"
+    export = staticmethod(claimreview.claim_reviews)
+
+    @_schema(
+        claimreview.MEDIA_TYPE,
+        "ClaimReview objects (JSON-LD).",
+        {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+    )
+    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
+        return super().get(request, *args, **kwargs)
+
+
+class GeoJsonExportView(ExportView):
+    """The filtered claims with coordinates as a GeoJSON FeatureCollection."""
+
+    media_type = geojson.MEDIA_TYPE
+    filename = "claims.geojson"
+    export = staticmethod(geojson.feature_collection)
+
+    @_schema(geojson.MEDIA_TYPE, "A GeoJSON FeatureCollection ([longitude, latitude]).")
+    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
+        return super().get(request, *args, **kwargs)
