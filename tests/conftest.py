@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from core import constraints
 from core.roles import ADMIN, ANALYST, EDITOR, VIEWER
+from devdata.demo import DemoCounts, load_demo
 from tests.factories import UserFactory
 
 
@@ -105,3 +106,10 @@ def superuser_api(superuser):
     client = APIClient()
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def demo(db) -> DemoCounts:
+    """The demo data set of the ISW assessment of 20 February 2025, loaded as a newcomer
+    loads it."""
+    return load_demo()

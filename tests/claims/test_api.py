@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,15 +24,10 @@ from tests.factories import (
     UnitFactory,
     UnitInvolvementFactory,
 )
+from tests.helpers import ids
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
-
-
-def ids(response) -> list[int]:
-    """The ids of a list response's page, in order."""
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -926,12 +920,6 @@ def test_duplicate_topic_name_is_refused(editor_api):
 # ---------------------------------------------------------------------------------------------
 # The demo data set (``manage.py load_demo``): the ISW assessment of 20 February 2025
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(db):
-    """The demo data set, loaded the way a newcomer loads it (about 0.4 s)."""
-    call_command("load_demo", verbosity=0)
 
 
 def all_claims(client, **query) -> list[dict]:

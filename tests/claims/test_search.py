@@ -11,13 +11,9 @@ from claims import querysets
 from claims.models import Claim
 from core.choices import Marking
 from tests.factories import ClaimFactory
+from tests.helpers import ids
 
 pytestmark = pytest.mark.django_db
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 @pytest.fixture

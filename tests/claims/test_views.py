@@ -1,7 +1,6 @@
 """The claim pages: list, detail, editing, timeline, map and places."""
 
 import pytest
-from django.core.management import call_command
 
 from claims.models import Citation, Claim, UnitInvolvement
 from places.models import Location
@@ -19,12 +18,6 @@ from units.models import Unit
 pytestmark = pytest.mark.django_db
 
 FT_CLAIM = "Storm detachment soldier shot six unarmed Ukrainian POWs"
-
-
-@pytest.fixture
-def demo():
-    """The demo data set of the ISW assessment of 20 February 2025."""
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture

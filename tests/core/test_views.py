@@ -1,19 +1,12 @@
 """The login, logout and password pages, and the dashboard."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def demo():
-    """The demo data set of the ISW assessment of 20 February 2025."""
-    call_command("load_demo", verbosity=0)
 
 
 def test_anonymous_visitors_land_on_the_login_page(client):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from claims.models import Citation, Claim, Quantity, UnitInvolvement
-from devdata.demo import demo_uuid, load_demo
+from devdata.demo import demo_uuid
 from ingest.dates import find_dates
 from ingest.draft import build_draft
 from ingest.gazetteer import build_gazetteer
@@ -45,11 +45,6 @@ TANK_TEXT = (
 @pytest.fixture
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def demo(db):
-    load_demo()
 
 
 def demo_unit(key: str) -> Unit:

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims.models import Claim, UnitInvolvement
-from devdata.demo import demo_uuid, load_demo
+from devdata.demo import demo_uuid
 from interchange.exports import stix as stix_module
 from sources.models import Source
 from tests.factories import (
@@ -118,12 +118,6 @@ def outsider_api(outsider):
     client = APIClient()
     client.force_login(outsider)
     return client
-
-
-@pytest.fixture
-def demo(db):
-    """The demo data set (the ISW assessment of 20 February 2025)."""
-    return load_demo()
 
 
 def demo_record(model, key: str):

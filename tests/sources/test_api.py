@@ -12,14 +12,9 @@ from tests.factories import (
     PublicationReferenceFactory,
     SourceFactory,
 )
+from tests.helpers import ids
 
 pytestmark = pytest.mark.django_db
-
-
-def ids(response) -> list[int]:
-    """The ids of a list response's page, in order."""
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 # ---------------------------------------------------------------------------------------------

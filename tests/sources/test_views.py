@@ -1,17 +1,11 @@
 """The source and publication pages."""
 
 import pytest
-from django.core.management import call_command
 
 from sources.models import Publication, Source
 from tests.factories import CitationFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("load_demo", verbosity=0)
 
 
 def test_source_page_needs_a_login(client):

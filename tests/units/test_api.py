@@ -4,15 +4,10 @@ and honorific titles."""
 import pytest
 
 from tests.factories import UnitFactory, UnitInvolvementFactory
+from tests.helpers import ids
 from units.models import Unit, UnitHonorific
 
 pytestmark = pytest.mark.django_db
-
-
-def ids(response) -> list[int]:
-    """The ids of a list response's page, in order."""
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 @pytest.fixture

@@ -1,18 +1,12 @@
 """The unit page: chain of command, subordinate tree, claims of the whole subtree."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import ClaimFactory, UnitFactory, UnitInvolvementFactory
 from units import views as unit_views
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("load_demo", verbosity=0)
 
 
 def test_unit_page_needs_a_login(client):
