@@ -5,7 +5,7 @@ from django.db.models import F, QuerySet
 
 from claims.models import Citation, Claim, SuggestedStatus, Topic
 from core.choices import Confidence, Credibility, Marking, Reliability
-from core.filtersets import BaseFilterSet, visible
+from core.filtersets import BaseFilterSet, MomentFilter, visible
 from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit
@@ -73,7 +73,7 @@ class ClaimFilterSet(BaseFilterSet):
     occurred_before = django_filters.DateFilter(
         method="filter_occurred_before", label="Happened on or before"
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         method="filter_updated_since", label="Changed at or after (ISO 8601 date and time)"
     )
     # On the stored, indexed corroboration fields (claims.services keeps them current).

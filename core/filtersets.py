@@ -1,8 +1,39 @@
 """The base FilterSet shared by the API and the analyst pages."""
 
+import datetime as dt
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
+
+# UTC offsets in use run from -12:00 to +14:00. ISO 8601 parsers accept up to 23:59, but
+# PostgreSQL refuses a moment whose offset it cannot represent: that would be a server error.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date and time, in UTC once read; an offset no place uses is a form error."""
+
+    def to_python(self, value: object) -> dt.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(
+                "The UTC offset must be between -14:00 and +14:00, e.g. "
+                "2025-02-20T08:00:00+02:00 or 2025-02-20T06:00:00Z.",
+                code="invalid",
+            )
+        return moment.astimezone(dt.UTC) if offset is not None else moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """A date-and-time filter that takes ISO 8601 and compares in UTC (``MomentField``)."""
+
+    field_class = MomentField
 
 
 class BaseFilterSet(django_filters.FilterSet):
