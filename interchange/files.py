@@ -1,8 +1,11 @@
 """Reading what is to be imported: a JSON document or a CSV of claims or units."""
 
-import json
 from pathlib import Path
 from typing import Any
+
+import orjson
+
+from core.api.parsers import JSONTooDeep, read_json
 
 from .csv import CsvFormatError, document_from_csv
 
@@ -24,11 +27,13 @@ def parse_import_bytes(content: bytes, name: str) -> dict[str, Any]:
         except CsvFormatError as exc:
             raise ImportFileError(f"{name}: {exc}") from exc
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = read_json(text)
+    except orjson.JSONDecodeError as exc:
         raise ImportFileError(
             f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from exc
+    except JSONTooDeep as exc:
+        raise ImportFileError(f"{name}: {exc}") from exc
     if not isinstance(data, dict):
         raise ImportFileError(f"{name}: expected a Claimtrace document (a JSON object).")
     return data

@@ -55,3 +55,52 @@ def test_updated_since_compares_moments_whatever_their_offset(editor_api):
         assert [row["id"] for row in rows] == [claim.pk]
     later = (stamp + dt.timedelta(minutes=1)).isoformat()
     assert editor_api.get("/api/claims/", {"updated_since": later}).json()["results"] == []
+
+
+# -- deeply nested JSON ---------------------------------------------------------------------
+
+DEEP = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"title": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}"
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT])
+def test_deeply_nested_json_is_a_400_for_a_viewer_on_tokens(viewer_api, body):
+    response = viewer_api.generic("POST", "/api/tokens/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "nested deeper" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/claims/", "/api/citations/", "/api/sources/"])
+def test_deeply_nested_json_is_a_400_on_writes(editor_api, path):
+    response = editor_api.generic("POST", path, DEEP_OBJECT, content_type="application/json")
+    assert response.status_code == 400, response.content
+
+
+IMPORT_ERROR_KEYS = {"detail", "dry_run", "written", "counts", "errors"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("this is not JSON", "application/json"),
+        ("title,statement\nA,B\n", "text/plain"),
+        (DEEP_OBJECT, "application/json"),
+    ],
+)
+def test_an_unreadable_import_body_keeps_the_documented_400(
+    editor_api, body, content_type
+):
+    response = editor_api.generic("POST", "/api/import/", body, content_type=content_type)
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == IMPORT_ERROR_KEYS
+    assert response.json()["written"] is False
+
+
+def test_an_uploaded_document_nested_too_deep_is_a_400_naming_the_file(editor_api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("deep.json", DEEP_OBJECT.encode(), "application/json")
+    response = editor_api.post("/api/import/", {"file": upload}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == IMPORT_ERROR_KEYS
+    assert "deep.json" in response.json()["detail"]

@@ -346,6 +346,13 @@ REST_FRAMEWORK = {
         "core.api.renderers.CSPBrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON read by orjson with a depth limit (core.api.parsers): deeply nested bodies are a
+    # 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Throttling: per user for token and session clients alike (a stolen token cannot scrape
     # the archive quickly), a lower rate for anonymous requests (they only get 401 anyway).
     "DEFAULT_THROTTLE_CLASSES": [

@@ -6,11 +6,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import ClaimKind, UnitInvolvementRole
+from core.api.parsers import JSONParser
 from core.choices import DatePrecision
 from ingest.draft import build_draft
 from ingest.services import IngestError, accept_draft

@@ -18,9 +18,14 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    ParseError,
+    PermissionDenied,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +33,7 @@ from rest_framework.views import APIView
 
 from claims.filtersets import ClaimFilterSet
 from claims.models import Claim
+from core.api.parsers import JSONParser
 from interchange.csv import claim_csv_lines
 from interchange.document import export_fragments
 from interchange.exports import claimreview, geojson, stix
@@ -174,6 +180,17 @@ class ImportView(APIView):
     permission_classes = [CanImport]
     parser_classes = [JSONParser, MultiPartParser]
 
+    @staticmethod
+    def uploaded_file(request: Request):
+        """The multipart ``file``, if any; a body that cannot be read is an ``ImportFileError``
+        so that its 400 has the import's documented shape."""
+        try:
+            return request.FILES.get("file") if hasattr(request.data, "getlist") else None
+        except (ParseError, UnsupportedMediaType) as exc:
+            raise ImportFileError(
+                f"{exc.detail} Send a JSON document as the body, or a file as `file`."
+            ) from exc
+
     @extend_schema(
         operation_id="import_data",
         parameters=[DRY_RUN],
@@ -193,8 +210,8 @@ class ImportView(APIView):
     )
     def post(self, request: Request) -> Response:
         dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
-        upload = request.FILES.get("file") if hasattr(request.data, "getlist") else None
         try:
+            upload = self.uploaded_file(request)
             if upload is not None:
                 name = upload.name or "upload"
                 data = parse_import_bytes(upload.read(), name)

@@ -8,8 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
+from core.api.parsers import JSONParser
 from core.api.viewsets import DomainViewSet
 from sources.filtersets import EvidenceFileFilterSet, PublicationFilterSet, SourceFilterSet
 from sources.models import EvidenceFile, Publication, Source
