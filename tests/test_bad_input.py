@@ -87,9 +87,7 @@ IMPORT_ERROR_KEYS = {"detail", "dry_run", "written", "counts", "errors"}
         (DEEP_OBJECT, "application/json"),
     ],
 )
-def test_an_unreadable_import_body_keeps_the_documented_400(
-    editor_api, body, content_type
-):
+def test_an_unreadable_import_body_keeps_the_documented_400(editor_api, body, content_type):
     response = editor_api.generic("POST", "/api/import/", body, content_type=content_type)
     assert response.status_code == 400, response.content
     assert set(response.json()) == IMPORT_ERROR_KEYS
@@ -104,3 +102,56 @@ def test_an_uploaded_document_nested_too_deep_is_a_400_naming_the_file(editor_ap
     assert response.status_code == 400, response.content
     assert set(response.json()) == IMPORT_ERROR_KEYS
     assert "deep.json" in response.json()["detail"]
+
+
+# -- NUL bytes in names, numbers beyond a column ---------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["shared_with", "sharing_groups"])
+@pytest.mark.parametrize("path", ["/api/claims/", "/api/publications/"])
+def test_a_nul_byte_in_a_sharing_name_is_a_400_naming_the_field(editor_api, field, path):
+    from tests.factories import ClaimFactory, PublicationFactory
+
+    record = ClaimFactory() if path == "/api/claims/" else PublicationFactory()
+    response = editor_api.patch(f"{path}{record.pk}/", {field: ["ed\x00itor"]})
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_a_paragraph_beyond_the_column_is_a_400_on_citations(editor_api):
+    from tests.factories import ClaimFactory, PublicationFactory
+
+    body = {
+        "claim": ClaimFactory().pk,
+        "publication": PublicationFactory().pk,
+        "stance": "supports",
+        "credibility": 2,
+        "locator": {"paragraph": 2**31, "page": "p" * 21},
+    }
+    response = editor_api.post("/api/citations/", body)
+    assert response.status_code == 400, response.content
+    assert set(response.json()["locator"]) == {"paragraph", "page"}
+
+
+def test_a_paragraph_beyond_the_column_is_a_400_on_a_claim_with_citations(editor_api):
+    from claims.models import Claim
+    from tests.factories import PublicationFactory
+
+    body = {
+        "title": "A strike on a depot",
+        "statement": "A depot was struck.",
+        "kind": "event",
+        "citations": [
+            {"publication": PublicationFactory().pk, "stance": "supports", "credibility": 2},
+            {
+                "publication": PublicationFactory().pk,
+                "stance": "supports",
+                "credibility": 2,
+                "locator": {"paragraph": 2**31},
+            },
+        ],
+    }
+    response = editor_api.post("/api/claims/", body)
+    assert response.status_code == 400, response.content
+    assert "paragraph" in response.json()["citations"]["1"]["locator"]
+    assert not Claim.objects.exists()

@@ -108,17 +108,36 @@ class ClaimSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "kind", "status", "marking", "occurred_display"]
 
 
-class LocatorSerializer(serializers.Serializer):
-    """Where in the publication the evidence is."""
+def _max_length(name: str) -> int | None:
+    return Citation._meta.get_field(name).max_length
 
-    page = serializers.CharField(source="locator_page", allow_blank=True, required=False)
+
+class LocatorSerializer(serializers.Serializer):
+    """Where in the publication the evidence is; limits are the columns' own."""
+
+    page = serializers.CharField(
+        source="locator_page",
+        allow_blank=True,
+        required=False,
+        max_length=_max_length("locator_page"),
+    )
     paragraph = serializers.IntegerField(
-        source="locator_paragraph", allow_null=True, required=False, min_value=1
+        source="locator_paragraph",
+        allow_null=True,
+        required=False,
+        min_value=1,
+        # The largest value of a PositiveIntegerField column on every database.
+        max_value=2**31 - 1,
     )
     timestamp = serializers.DurationField(
         source="locator_timestamp", allow_null=True, required=False
     )
-    footnote = serializers.CharField(source="locator_footnote", allow_blank=True, required=False)
+    footnote = serializers.CharField(
+        source="locator_footnote",
+        allow_blank=True,
+        required=False,
+        max_length=_max_length("locator_footnote"),
+    )
     display = serializers.CharField(source="locator_display", read_only=True)
 
 

@@ -77,3 +77,17 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
             return build_basic_type(OpenApiTypes.INT)
         component = auto_schema.resolve_serializer(self.target.summary_serializer, direction)
         return component.ref
+
+
+class NameRelatedField(serializers.SlugRelatedField):
+    """A relation written by name (a group, a username).
+
+    A name with a NUL character is refused before it reaches the database, which cannot
+    compare such text (it would be a server error, not an unknown name)."""
+
+    default_error_messages = {"null_characters": "Null characters are not allowed."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.utils import model_meta
 from simple_history.utils import update_change_reason
 
+from core.api.fields import NameRelatedField
 from core.choices import Marking
 from core.history import record_creation
 from core.models import ApiToken, JudgedModel, MarkedModel
@@ -39,14 +40,14 @@ class StampedModelSerializer(serializers.ModelSerializer):
             )
         if issubclass(self.Meta.model, MarkedModel):
             # Who a marked record is shared with, by name: readable in lists and exports.
-            fields["sharing_groups"] = serializers.SlugRelatedField(
+            fields["sharing_groups"] = NameRelatedField(
                 many=True,
                 required=False,
                 slug_field="name",
                 queryset=Group.objects.all(),
                 help_text="Groups a TLP:AMBER or AMBER+STRICT record is shared with.",
             )
-            fields["shared_with"] = serializers.SlugRelatedField(
+            fields["shared_with"] = NameRelatedField(
                 many=True,
                 required=False,
                 slug_field="username",
