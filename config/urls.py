@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from config.views import DashboardView
 
+# A database that cannot be reached is a 503 with Retry-After, JSON on the API.
+handler500 = "core.views.server_error"
+
 admin.site.site_header = "Claimtrace administration"
 admin.site.site_title = "Claimtrace"
 admin.site.index_title = "Claims, evidence, sources and units"

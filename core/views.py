@@ -1,13 +1,16 @@
 """Shared bases of the analyst pages."""
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db import InterfaceError, OperationalError
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 
 
 class AnalystPageMixin(LoginRequiredMixin):
@@ -81,3 +84,38 @@ class RecordSectionsMixin:
             templates.append(section.template)
         context["sections"] = templates
         return context
+
+
+# ---------------------------------------------------------------------------------------------
+# Server errors
+# ---------------------------------------------------------------------------------------------
+
+# Seconds a client should wait before trying again while the database is unreachable.
+DATABASE_RETRY_AFTER = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a database that cannot be reached (restarting, failing over) is a 503
+    with ``Retry-After`` — JSON on the API — and anything else a plain 500.
+
+    Rendered without the base template: it reads the session and the user, from the
+    database that may be the cause."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, OperationalError | InterfaceError)
+    if request.path.startswith("/api/"):
+        if unavailable:
+            body = {
+                "detail": "The database is unavailable for a moment. Try again in a few seconds.",
+                "code": "database_unavailable",
+            }
+        else:
+            body = {"detail": "A server error occurred.", "code": "server_error"}
+        response: HttpResponse = JsonResponse(body, status=503 if unavailable else 500)
+    else:
+        template = "503.html" if unavailable else "500.html"
+        response = HttpResponse(
+            loader.render_to_string(template), status=503 if unavailable else 500
+        )
+    if unavailable:
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
