@@ -130,20 +130,18 @@ def database_settings(url: str, environ: Mapping[str, str]) -> dict[str, Any]:
         if options:
             config.setdefault("OPTIONS", {})["options"] = options
     pooled = config["ENGINE"] == POSTGRESQL_ENGINE and _is_true(environ.get("DATABASE_POOL"))
+    # A connection the server dropped (a restart) is replaced before use, not handed out
+    # (with a pool, Django makes psycopg's pool check each connection it lends).
+    config["CONN_HEALTH_CHECKS"] = True
     if pooled:
-        from psycopg_pool import ConnectionPool
-
         config["CONN_MAX_AGE"] = 0
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(environ.get("DATABASE_POOL_MIN_SIZE", "2")),
             "max_size": int(environ.get("DATABASE_POOL_MAX_SIZE", "10")),
             "timeout": float(environ.get("DATABASE_POOL_TIMEOUT", "10")),
-            # A connection the server dropped (a restart) is replaced, not handed out.
-            "check": ConnectionPool.check_connection,
         }
     else:
         config["CONN_MAX_AGE"] = int(environ.get("CONN_MAX_AGE", "60"))
-        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

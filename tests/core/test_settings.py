@@ -182,3 +182,10 @@ def test_docker_compose_scales_the_stateless_app_behind_a_proxy():
     )
     assert "app:8000" in (root / proxy_config).read_text()
     assert any(volume.startswith("media:") for volume in services["app"]["volumes"])
+
+
+def test_pooled_connections_are_checked_before_use(tmp_path):
+    """A pool lends only live connections after a database restart (Django passes psycopg's
+    ``check_connection`` to the pool when health checks are on)."""
+    environ = {"DATABASE_URL": PG, "DATABASE_POOL": "true"}
+    assert databases_from_env(environ, tmp_path)["default"]["CONN_HEALTH_CHECKS"] is True
