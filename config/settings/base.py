@@ -329,12 +329,33 @@ if MAP_TILE_URL:
 # (core.api.pagination): counting a million visible claims costs more than the whole page.
 EXACT_COUNT_LIMIT = int(os.environ.get("EXACT_COUNT_LIMIT", "1000"))
 
+# The cache that throttles keep their counts in, shared by every worker on every machine:
+# Redis when REDIS_URL is set (production), else a table in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "claimtrace"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "claimtrace_cache",
+        }
+    }
+
 REST_FRAMEWORK = {
     # Hashed personal tokens for programs, session for people in the browsable API. Token
     # comes first so that anonymous requests get 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Counts the requests no class above authenticated (core.api.throttles).
+        "core.api.throttles.AnonymousRateAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DomainModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
@@ -355,15 +376,15 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Throttling: per user for token and session clients alike (a stolen token cannot scrape
-    # the archive quickly), a lower rate for anonymous requests (they only get 401 anyway).
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
+    # Throttling, in the shared cache (CACHES): per user for token and session clients alike
+    # (a stolen token cannot scrape the archive quickly); per address a lower rate for
+    # anonymous requests and for failed tokens, counted during authentication
+    # (core.api.throttles), as DRF's own throttles run only after the 401.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "2000/hour"),
         "anon": os.environ.get("API_THROTTLE_ANON", "100/hour"),
+        "failed_token": os.environ.get("API_THROTTLE_FAILED_TOKEN", "20/hour"),
     },
 }
 

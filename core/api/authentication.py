@@ -7,14 +7,33 @@ from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from core.api.throttles import FailedTokenThrottle
 from core.models import ApiToken
 from core.querysets import remember_groups
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token header, but keys are looked up by their SHA-256 and may expire."""
+    """DRF's token header, but keys are looked up by their SHA-256 and may expire.
+
+    Failed attempts count against the address's ``failed_token`` rate; beyond it every token
+    from that address is refused with a 429 until the window passes, so keys cannot be
+    guessed at speed."""
 
     keyword = "Token"
+
+    def authenticate(self, request):
+        words = authentication.get_authorization_header(request).split()
+        if not words or words[0].lower() != self.keyword.lower().encode():
+            return None
+        throttle = FailedTokenThrottle()
+        wait = throttle.blocked_for(request)
+        if wait is not None:
+            raise exceptions.Throttled(wait)
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            throttle.record(request)
+            raise
 
     def authenticate_credentials(self, key: str):
         tokens = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key))

@@ -111,7 +111,11 @@ def test_lock_out_is_per_username_so_others_can_still_log_in(client):
 def low_throttle_rates(monkeypatch):
     """Throttle rates of 3 per minute. DRF copies the rates onto the throttle class when it
     is imported, so overriding settings would not reach it: patch the class attribute."""
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "2/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"user": "3/min", "anon": "2/min", "failed_token": "2/min"},
+    )
     cache.clear()  # the request history of earlier tests lives in the cache
     yield
     cache.clear()
@@ -134,6 +138,52 @@ def test_token_clients_are_throttled_with_retry_after(editor, low_throttle_rates
 def test_session_clients_are_throttled(editor_api, low_throttle_rates):
     """Session clients (the browsable API) count against the same per-user rate."""
     assert [editor_api.get("/api/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_wrong_tokens_are_throttled_per_address_even_for_a_right_one(editor, low_throttle_rates):
+    """GIVEN an address that sent two wrong tokens WHEN it sends more, even a right one
+    THEN 429 with Retry-After: keys cannot be guessed at speed."""
+    guesser = APIClient(HTTP_AUTHORIZATION="Token ct_wrong", REMOTE_ADDR="203.0.113.9")
+    assert [guesser.get("/api/claims/").status_code for _ in range(3)] == [401, 401, 429]
+    _, key = ApiToken.issue(editor, "script")
+    right = guesser.get("/api/claims/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert right.status_code == 429
+    assert 0 < int(right["Retry-After"]) <= 60
+    # Another address is not affected.
+    other = APIClient(HTTP_AUTHORIZATION=f"Token {key}", REMOTE_ADDR="198.51.100.7")
+    assert other.get("/api/claims/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_are_throttled_per_address(low_throttle_rates):
+    anonymous = APIClient(REMOTE_ADDR="203.0.113.10")
+    assert [anonymous.get("/api/claims/").status_code for _ in range(3)] == [401, 401, 429]
+    assert APIClient(REMOTE_ADDR="203.0.113.11").get("/api/claims/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_every_worker_process_counts_against_the_same_rate(editor, low_throttle_rates):
+    """GIVEN another process (another worker) that served the user twice WHEN this one
+    serves them THEN only one more request is allowed: the counts live in the shared cache."""
+    other_worker = f"""
+import django
+django.setup()
+from types import SimpleNamespace
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+SimpleRateThrottle.THROTTLE_RATES = {{"user": "3/min"}}
+request = SimpleNamespace(user=SimpleNamespace(pk={editor.pk}, is_authenticated=True))
+assert all(UserRateThrottle().allow_request(request, None) for _ in range(2))
+"""
+    subprocess.run(
+        [sys.executable, "-c", other_worker],
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        cwd=settings.BASE_DIR,
+    )
+    _, key = ApiToken.issue(editor, "script")
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert [client.get("/api/claims/").status_code for _ in range(2)] == [200, 429]
 
 
 def test_sessions_expire_after_a_working_day_by_default():
