@@ -4,6 +4,7 @@ resolved against the report's date into fuzzy dates (``core.dates``: a period + 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from core.choices import DatePrecision
 from core.dates import period_end, period_start, season_start
@@ -35,7 +36,7 @@ _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _SEASON = r"(?P<season>spring|summer|fall|autumn|winter)"
 
 # Most specific first: a day beats a month beats a season beats a bare year.
-PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         DatePrecision.DAY,
         re.compile(rf"\b{_LEAD}{_MONTH}\s+(?P<day>\d{{1,2}})(?!\d)(?:,?\s+{_YEAR})?\b", re.I),
@@ -74,7 +75,7 @@ class DateMention:
         """The last day of the period named."""
         return period_end(self.date, self.precision)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The mention as JSON."""
         return {
             "text": self.text,
@@ -95,14 +96,15 @@ def _year_for(month: int, day: int, report_date: dt.date) -> int:
     return year if candidate <= report_date else year - 1
 
 
-def _resolve(precision: str, match: re.Match, report_date: dt.date) -> dt.date | None:
+def _resolve(precision: str, match: re.Match[str], report_date: dt.date) -> dt.date | None:
     """The first day of the period ``match`` names (None for an impossible day)."""
     groups = match.groupdict()
-    year = int(groups["year"]) if groups.get("year") else None
+    # The season and year patterns require a year; the others may leave it out.
     if precision == DatePrecision.SEASON:
-        return season_start(groups["season"], year)
+        return season_start(groups["season"], int(groups["year"]))
     if precision == DatePrecision.YEAR:
-        return dt.date(year, 1, 1)
+        return dt.date(int(groups["year"]), 1, 1)
+    year = int(groups["year"]) if groups.get("year") else None
     month = MONTHS[groups["month"].lower()]
     if precision == DatePrecision.MONTH:
         return dt.date(year or _year_for(month, 1, report_date), month, 1)

@@ -7,13 +7,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+
 from claims.models import Claim, UnitInvolvement
 from units.models import Unit
 
 from .dates import find_dates
 from .gazetteer import LOCATION, SOURCE, UNIT, Entry, Gazetteer, build_gazetteer, is_acronym
 from .orbat import UnitSpec, mask_bracketed, read_units
-from .quantities import find_quantities
+from .quantities import QuantityMention, find_quantities
 from .text import FOOTNOTE_MARKER, Sentence, segment
 
 TITLE_LENGTH = 120
@@ -88,9 +90,9 @@ class UnitTable:
             if not name or (name in spec.aliases and is_acronym(name)):
                 continue
             entries = self.gazetteer.lookup(name, UNIT)
-            entries = [entry for entry in entries if isinstance(entry.ref, int)]
-            if entries:
-                return entries[0].ref
+            ids = [entry.ref for entry in entries if isinstance(entry.ref, int)]
+            if ids:
+                return ids[0]
         return None
 
     def add(self, spec: UnitSpec) -> str:
@@ -166,7 +168,7 @@ def _title(statement: str) -> str:
     return statement[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _kind(sentence: str, quantities: list) -> str:
+def _kind(sentence: str, quantities: list[QuantityMention]) -> str:
     """The claim kind a sentence reads as (attribution, assessment, statistic, event)."""
     if re.search(r"\battribut", sentence, re.I):
         return Claim.Kind.ATTRIBUTION
@@ -193,9 +195,10 @@ def _claim(
     text = sentence.text
     masked_text = mask_bracketed(text)
     matches = table.gazetteer.find(masked_text)
-    units: dict[str, dict] = {}
-    sources: dict[int, dict] = {}
-    places: dict[int, dict] = {}
+    units: dict[str, dict[str, Any]] = {}
+    # By record id (entries of sources and places always carry one).
+    sources: dict[int | str, dict[str, Any]] = {}
+    places: dict[int | str, dict[str, Any]] = {}
     spans = [m.span() for m in FOOTNOTE_MARKER.finditer(text)]
     for match in matches:
         unit_entries = [entry for entry in match.entries if entry.kind == UNIT]
@@ -268,7 +271,9 @@ def _mark_duplicates(claims: list[dict[str, Any]]) -> None:
                 break
 
 
-def build_draft(text: str, report_date: dt.date, user=None) -> dict[str, Any]:
+def build_draft(
+    text: str, report_date: dt.date, user: User | AnonymousUser | None = None
+) -> dict[str, Any]:
     """The draft of a report as JSON-ready data (a fixed number of queries, none written).
 
     ``user`` limits the gazetteer to what they may see; ``None`` (a command run by an

@@ -1,7 +1,10 @@
 """The form of the ingestion page: a report's text (pasted or a .txt file), its date and the
 publication its claims will cite."""
 
+from typing import Any, cast
+
 from django import forms
+from django.contrib.auth.models import AnonymousUser, User
 
 from claims.forms import DateInput
 from sources.models import Publication, Source
@@ -33,12 +36,13 @@ class IngestForm(forms.Form):
     title = forms.CharField(required=False, max_length=500, help_text="…and its title.")
     url = forms.URLField(required=False, max_length=1000, label="URL", assume_scheme="https")
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["source"].queryset = Source.objects.visible_to(user)
+        source = cast("forms.ModelChoiceField[Source]", self.fields["source"])
+        source.queryset = Source.objects.visible_to(user)
 
-    def clean_file(self):
+    def clean_file(self) -> str | None:
         upload = self.cleaned_data.get("file")
         if not upload:
             return None
@@ -47,22 +51,26 @@ class IngestForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; is it really a report?")
         try:
-            return upload.read().decode("utf-8-sig")
+            text: str = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise forms.ValidationError("The file is not UTF-8 text.") from error
+        return text
 
-    def clean_publication(self):
+    def clean_publication(self) -> Publication | None:
         pk = self.cleaned_data.get("publication")
         if not pk:
             return None
         # The id comes from the client: only a publication the user may see will do.
-        publication = Publication.objects.visible_to(self.user).filter(pk=pk).first()
+        publication: Publication | None = (
+            Publication.objects.visible_to(self.user).filter(pk=pk).first()
+        )
         if publication is None:
             raise forms.ValidationError("No such publication, or not one you may see.")
         return publication
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         text = data.get("file") or data.get("text") or ""
         if not text.strip() and "file" not in self.errors:
             self.add_error("text", "Paste the report's text or upload it as a .txt file.")

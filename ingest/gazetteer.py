@@ -4,7 +4,11 @@ matched in text by whole words, tolerant of case and punctuation; the longest ma
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser, User
+
+from core.querysets import VisibleQuerySet
 from places.models import Location, LocationAlias
 from sources.models import Source, SourceAlias
 from units.models import Unit, UnitAlias
@@ -13,6 +17,8 @@ from units.models import Unit, UnitAlias
 TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 UNIT, SOURCE, LOCATION = "unit", "source", "location"
+
+_Visible = TypeVar("_Visible", bound=VisibleQuerySet)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def _surname(name: str) -> str | None:
     return words[-1]
 
 
-def build_gazetteer(user=None) -> Gazetteer:
+def build_gazetteer(user: User | AnonymousUser | None = None) -> Gazetteer:
     """The gazetteer of every current unit, source and place ``user`` may see (six queries).
 
     Units and sources carry no marking, so ``visible_to`` leaves out archived ones only;
@@ -132,10 +138,11 @@ def build_gazetteer(user=None) -> Gazetteer:
     """
     gazetteer = Gazetteer()
 
-    def current(queryset):
+    def current(queryset: _Visible) -> _Visible:
         if user is None:
             return queryset.filter(archived_at__isnull=True)
-        return queryset.visible_to(user)
+        # core.querysets.VisibleQuerySet.visible_to has no return annotation yet (-> Self).
+        return queryset.visible_to(user)  # type: ignore[no-any-return]
 
     units = current(Unit.objects.all())
     labels = {}

@@ -115,7 +115,7 @@ class UnitSpec:
 class Generic:
     """A formation reports name only generically, and its canonical record."""
 
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     spec: UnitSpec
 
 
@@ -225,8 +225,9 @@ def read_units(sentence: str) -> list[UnitSpec]:
     specs: list[UnitSpec] = []
     covered: list[tuple[int, int]] = []
     for group in ORBAT_GROUP.finditer(sentence):
-        items = [ORBAT_ITEM.match(item) for item in group.group("items").split(",")]
-        if not items or not all(items) or not _plausible(group.group("head")):
+        read = [ORBAT_ITEM.match(item) for item in group.group("items").split(",")]
+        items = [item for item in read if item is not None]
+        if not items or len(items) < len(read) or not _plausible(group.group("head")):
             continue
         head = spec_from_name(group.group("head"))
         chain = [head] + [

@@ -2,8 +2,10 @@
 error"), as proposals for the Quantity model (measure, low, high, unit of measure, about)."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 NUMBER_WORDS = {
     "two": 2,
@@ -100,7 +102,7 @@ class QuantityMention:
     unit_of_measure: str = ""
     approximate: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The proposal as JSON (numbers as strings, as the API writes decimals)."""
         return {
             "text": self.text,
@@ -129,7 +131,7 @@ def _measure(rest: str) -> tuple[str, str, int]:
         # "30 of these instances": what is counted comes after "of these".
         elif first == "of" and len(words) > 2 and words[1].group().lower() in {"these", "the"}:
             index = 2
-    taken = []
+    taken: list[str] = []
     end = words[index - 1].end() if index else 0
     for word in words[index : index + 4]:
         between = rest[end : word.start()]
@@ -144,7 +146,7 @@ def _measure(rest: str) -> tuple[str, str, int]:
     return unit, " ".join(taken), end
 
 
-def find_quantities(text: str, masked: list[tuple[int, int]] = ()) -> list[QuantityMention]:
+def find_quantities(text: str, masked: Sequence[tuple[int, int]] = ()) -> list[QuantityMention]:
     """Numbers in ``text`` outside ``masked`` spans (dates, footnotes, unit names)."""
     found = []
     for match in QUANTITY.finditer(text):

@@ -5,15 +5,19 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from claims.models import Citation, Claim, Quantity, UnitInvolvement
+from core.querysets import VisibleQuerySet
 from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit, UnitAlias
+
+_Visible = TypeVar("_Visible", bound=VisibleQuerySet)
 
 
 class IngestError(Exception):
@@ -45,7 +49,7 @@ class AcceptResult:
         }
 
 
-def _current(queryset, user):
+def _current(queryset: _Visible, user: User | AnonymousUser | None) -> _Visible:
     """What ``user`` may see; ``None`` is an operator at the command line (current records)."""
     if user is None:
         return (
@@ -53,7 +57,8 @@ def _current(queryset, user):
             if hasattr(queryset.model, "archived_at")
             else queryset
         )
-    return queryset.visible_to(user)
+    # core.querysets.VisibleQuerySet.visible_to has no return annotation yet (-> Self).
+    return queryset.visible_to(user)  # type: ignore[no-any-return]
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:
@@ -65,7 +70,13 @@ def _messages(error: ValidationError) -> dict[str, list[str]]:
 class _Acceptor:
     """One acceptance: collects every error, then raises them all at once."""
 
-    def __init__(self, draft: dict[str, Any], publication: Publication, user, reason: str):
+    def __init__(
+        self,
+        draft: dict[str, Any],
+        publication: Publication,
+        user: User | AnonymousUser | None,
+        reason: str,
+    ) -> None:
         self.draft = draft
         self.publication = publication
         self.user = user
@@ -77,7 +88,9 @@ class _Acceptor:
         """Record what is wrong with the row at ``where`` ("claims[3].statement")."""
         self.errors[where].append(message)
 
-    def check(self, obj, where: str, database: bool = False, links: tuple[str, ...] = ()) -> bool:
+    def check(
+        self, obj: models.Model, where: str, database: bool = False, links: tuple[str, ...] = ()
+    ) -> bool:
         """Validate ``obj``'s fields and model rules; record its errors under ``where``.
 
         Uniqueness and check constraints cost one query each per row, so they are left to the
@@ -96,12 +109,13 @@ class _Acceptor:
             return False
         return True
 
-    def save(self, obj, where: str = "draft") -> None:
+    def save(self, obj: models.Model, where: str = "draft") -> None:
         """Save ``obj`` stamped with the user and the reason; a database refusal ends the
         acceptance (the transaction rolls back) with an error naming the row."""
         if hasattr(obj, "stamp"):
             obj.stamp(self.user)
-        obj._change_reason = self.reason
+        # simple_history reads the reason off whatever instance it records.
+        obj._change_reason = self.reason  # type: ignore[attr-defined]
         try:
             # No savepoint per row: a refusal ends the whole acceptance, which rolls back.
             obj.save()
@@ -141,8 +155,9 @@ class _Acceptor:
 
         def parent_key(key: str) -> str | None:
             row = kept[key]
-            if row.get("parent_key") in kept:
-                return row["parent_key"]
+            upper: str | None = row.get("parent_key")
+            if upper in kept:
+                return upper
             name = (row.get("parent") or "").strip()
             return names.get(name.casefold()) if name else None
 
@@ -336,7 +351,11 @@ def _date(value: Any) -> dt.date | None:
 
 
 def accept_draft(
-    draft: dict[str, Any], *, publication: Publication, user=None, reason: str = ""
+    draft: dict[str, Any],
+    *,
+    publication: Publication,
+    user: User | AnonymousUser | None = None,
+    reason: str = "",
 ) -> AcceptResult:
     """Create what the reviewed ``draft`` keeps, citing ``publication``, all or nothing.
 

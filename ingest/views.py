@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -36,17 +36,20 @@ def sign(payload: dict[str, Any]) -> str:
 def unsign(token: str) -> dict[str, Any] | None:
     """The payload of a hidden field, or None if it was tampered with or is too old."""
     try:
-        return signing.loads(token, salt=SALT, max_age=MAX_AGE)
+        payload: dict[str, Any] = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
+    return payload
 
 
-class IngestPageMixin(EditorPageMixin):
-    """Analysts and editors: whoever may add claims."""
+class IngestPage(EditorPageMixin, TemplateView):
+    """A step of the ingestion, for analysts and editors: whoever may add claims."""
 
     permission_required = "claims.add_claim"
 
-    def review(self, payload: dict[str, Any], errors: dict | None = None, status: int = 200):
+    def review(
+        self, payload: dict[str, Any], errors: dict[str, list[str]] | None = None, status: int = 200
+    ) -> HttpResponse:
         """The review page of ``payload``'s draft, with the errors of a refused accept."""
         token = sign(payload)
         draft = copy.deepcopy(payload["draft"])  # annotated for display only
@@ -76,15 +79,15 @@ class IngestPageMixin(EditorPageMixin):
         )
 
 
-class IngestView(IngestPageMixin, TemplateView):
+class IngestView(IngestPage):
     """Step one: the text, its date and the publication; posting it shows the draft."""
 
     template_name = "ingest/ingest.html"
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response({"form": IngestForm(user=request.user)})
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = IngestForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             return self.render_to_response({"form": form}, status=400)
@@ -126,7 +129,7 @@ def review_field_count(draft: dict[str, Any]) -> int:
     return count
 
 
-def apply_review(draft: dict[str, Any], post) -> dict[str, Any]:
+def apply_review(draft: dict[str, Any], post: QueryDict) -> dict[str, Any]:
     """The signed draft with the analyst's choices: what to keep, edited statements, titles,
     kinds and new units. Ticked values are intersected with what the draft proposed, so a
     forged form can only drop proposals, never add records."""
@@ -168,12 +171,12 @@ def apply_review(draft: dict[str, Any], post) -> dict[str, Any]:
     return draft
 
 
-class IngestAcceptView(IngestPageMixin, TemplateView):
+class IngestAcceptView(IngestPage):
     """Step two: apply the review and accept it, all or nothing."""
 
     template_name = "ingest/ingest_review.html"
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         payload = unsign(request.POST.get("token", ""))
         if payload is None:
             self.template_name = "ingest/ingest.html"
@@ -233,7 +236,7 @@ def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-class IngestDoneView(IngestPageMixin, TemplateView):
+class IngestDoneView(IngestPage):
     """The result: the claims just created (only those the user may see)."""
 
     template_name = "ingest/ingest_done.html"

@@ -1,5 +1,7 @@
 """Admin for sources, their aliases and people, publications and the references between them."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -116,8 +118,9 @@ class EvidenceFileAdminForm(forms.ModelForm):
                 raise ValidationError(error.message_dict.get("file", error.messages)) from error
         return upload
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         publication = cleaned.get("publication")
         if self.checked_upload is not None and publication is not None:
             try:

@@ -162,7 +162,9 @@ class Publication(ArchivableModel, TrackedModel, MarkedModel):
     Kind = PublicationKind
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="publications")
-    people = models.ManyToManyField(
+    # Annotated for mypy, which cannot infer a many-to-many whose through model is named by a
+    # string (django-stubs #1802); quoted, as ManyToManyField is not subscriptable at run time.
+    people: "models.ManyToManyField[Source, PublicationPerson]" = models.ManyToManyField(
         Source,
         through="PublicationPerson",
         related_name="appearances",
@@ -182,7 +184,7 @@ class Publication(ArchivableModel, TrackedModel, MarkedModel):
         max_length=16, default="en", help_text="BCP 47 language tag, e.g. en, uk, ru, ko."
     )
     summary = models.TextField(blank=True)
-    cites = models.ManyToManyField(
+    cites: "models.ManyToManyField[Publication, PublicationReference]" = models.ManyToManyField(
         "self",
         through="PublicationReference",
         symmetrical=False,

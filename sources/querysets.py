@@ -7,7 +7,9 @@ from django.db.models import Prefetch
 from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
 
 
-class SourceQuerySet(VisibleQuerySet, TreeQuerySet):
+# django-stubs types as_manager() per queryset class, deriving this one's manager from the first
+# base only, so it clashes with TreeQuerySet's in mypy (at run time it is one classmethod).
+class SourceQuerySet(VisibleQuerySet, TreeQuerySet):  # type: ignore[override]
     """Queryset of sources; the affiliation tree (body › people) comes from ``TreeQuerySet``."""
 
     parent_column = "affiliation_id"

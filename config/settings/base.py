@@ -111,7 +111,7 @@ POSTGRESQL_ENGINE = "django.db.backends.postgresql"
 PLANNER_OPTIONS = "-c jit=off -c random_page_cost=1.1"
 
 
-def database_settings(url: str, environ: Mapping[str, str]) -> dict[str, Any]:
+def database_settings(url: str, environ: Mapping[str, str]) -> dj_database_url.DBConfig:
     """One entry of ``DATABASES`` from a URL, with the connection options of the environment.
 
     ``DATABASE_POOL=true`` (PostgreSQL only) uses psycopg's connection pool inside each
@@ -145,7 +145,9 @@ def database_settings(url: str, environ: Mapping[str, str]) -> dict[str, Any]:
     return config
 
 
-def databases_from_env(environ: Mapping[str, str], data_dir: Path) -> dict[str, dict[str, Any]]:
+def databases_from_env(
+    environ: Mapping[str, str], data_dir: Path
+) -> dict[str, dj_database_url.DBConfig]:
     """``DATABASES``: ``default`` from ``DATABASE_URL`` (unset or empty: the SQLite file in
     ``data_dir``), and a ``replica`` from ``DATABASE_REPLICA_URL`` when one is configured.
 

@@ -1,11 +1,13 @@
 """``POST /api/ingest/`` (a report's text → its draft) and ``POST /api/ingest/accept/`` (a
 reviewed draft → claims, units, citations, all or nothing)."""
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,10 +21,16 @@ from units.models import UnitBranch, UnitEchelon
 
 MAX_TEXT = 200_000  # characters: a daily report is 5–20 thousand
 
+if TYPE_CHECKING:
+    # These serializers read and write plain dicts; DRF's classes are generic in the stubs only.
+    DictSerializer = serializers.Serializer[dict[str, Any]]
+else:
+    DictSerializer = serializers.Serializer
+
 # --- The draft, as the endpoints read and write it --------------------------------------------
 
 
-class UnitMentionSerializer(serializers.Serializer):
+class UnitMentionSerializer(DictSerializer):
     """A unit a claim names: the draft key of the unit and its role in the claim."""
 
     key = serializers.CharField(max_length=20)
@@ -32,7 +40,7 @@ class UnitMentionSerializer(serializers.Serializer):
     ambiguous = serializers.BooleanField(required=False, default=False)
 
 
-class RecordMentionSerializer(serializers.Serializer):
+class RecordMentionSerializer(DictSerializer):
     """A known source or place a claim names (by id; re-checked on accept)."""
 
     id = serializers.IntegerField(min_value=1)
@@ -45,7 +53,7 @@ class RecordTallySerializer(RecordMentionSerializer):
     claims = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
 
 
-class DateMentionSerializer(serializers.Serializer):
+class DateMentionSerializer(DictSerializer):
     """A date as the text gives it, resolved to a period and precision."""
 
     text = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -55,7 +63,7 @@ class DateMentionSerializer(serializers.Serializer):
     ongoing = serializers.BooleanField(default=False)
 
 
-class QuantityMentionSerializer(serializers.Serializer):
+class QuantityMentionSerializer(DictSerializer):
     """A number and what it counts."""
 
     text = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -68,7 +76,7 @@ class QuantityMentionSerializer(serializers.Serializer):
     approximate = serializers.BooleanField(default=False)
 
 
-class ClaimDraftSerializer(serializers.Serializer):
+class ClaimDraftSerializer(DictSerializer):
     """A proposed claim: one sentence or key takeaway, with what it names."""
 
     key = serializers.CharField(max_length=20)
@@ -92,7 +100,7 @@ class ClaimDraftSerializer(serializers.Serializer):
     quantities = QuantityMentionSerializer(many=True)
 
 
-class UnitDraftSerializer(serializers.Serializer):
+class UnitDraftSerializer(DictSerializer):
     """A unit of the draft: ``existing`` is the id of a known one; null proposes a new one."""
 
     key = serializers.CharField(max_length=20)
@@ -104,13 +112,17 @@ class UnitDraftSerializer(serializers.Serializer):
     echelon = serializers.ChoiceField(choices=UnitEchelon.choices)
     branch = serializers.ChoiceField(choices=UnitBranch.choices, allow_blank=True, default="")
     country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
-    parent = serializers.CharField(max_length=200, allow_null=True, allow_blank=True)
+    # A declared field named like an attribute of Field: the stubs see the clash, but DRF's
+    # metaclass moves declared fields into _declared_fields, off the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        max_length=200, allow_null=True, allow_blank=True
+    )
     parent_key = serializers.CharField(max_length=20, allow_null=True, required=False)
     existing = serializers.IntegerField(min_value=1, allow_null=True)
     keep = serializers.BooleanField(default=True)
 
 
-class ReportSummarySerializer(serializers.Serializer):
+class ReportSummarySerializer(DictSerializer):
     """What the text was read as."""
 
     date = serializers.DateField()
@@ -119,12 +131,13 @@ class ReportSummarySerializer(serializers.Serializer):
     key_takeaways = serializers.IntegerField()
 
 
-class DraftSerializer(serializers.Serializer):
+class DraftSerializer(DictSerializer):
     """The draft of a report: claims, units (known and new), sources, places, footnotes."""
 
     report = ReportSummarySerializer(required=False)
-    claims = ClaimDraftSerializer(many=True, max_length=2000)
-    units = UnitDraftSerializer(many=True, max_length=1000)
+    # DRF passes max_length on to the ListSerializer of many=True (3.15+); the stubs lack it.
+    claims = ClaimDraftSerializer(many=True, max_length=2000)  # type: ignore[call-arg]
+    units = UnitDraftSerializer(many=True, max_length=1000)  # type: ignore[call-arg]
     sources = RecordTallySerializer(many=True, required=False)
     locations = RecordTallySerializer(many=True, required=False)
     footnotes = serializers.DictField(
@@ -132,7 +145,7 @@ class DraftSerializer(serializers.Serializer):
         help_text="Footnote number → its URLs (empty when the text has no footnote list).",
     )
 
-    def validate_units(self, units: list[dict]) -> list[dict]:
+    def validate_units(self, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keys = [unit["key"] for unit in units]
         if len(keys) != len(set(keys)):
             raise ValidationError("Each unit needs its own key.")
@@ -142,7 +155,7 @@ class DraftSerializer(serializers.Serializer):
 # --- Requests and answers --------------------------------------------------------------------
 
 
-class IngestRequestSerializer(serializers.Serializer):
+class IngestRequestSerializer(DictSerializer):
     """A report's text and date."""
 
     text = serializers.CharField(max_length=MAX_TEXT, trim_whitespace=False)
@@ -155,19 +168,22 @@ class IngestRequestSerializer(serializers.Serializer):
             raise ValidationError("Paste the report's text.")
         return text
 
-    def validate_date(self, date):
+    def validate_date(self, date: dt.date) -> dt.date:
         if date.year < 1900:
             raise ValidationError("Give the report's date, e.g. 2025-02-20.")
         return date
 
 
-class AcceptRequestSerializer(serializers.Serializer):
+class AcceptRequestSerializer(DictSerializer):
     """A reviewed draft and the publication its claims cite: an existing one, or a new report
     of ``source`` titled ``title`` (creating it needs the editor role)."""
 
     draft = DraftSerializer()
     publication = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    source = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    # Field.source clashes in the stubs only (see UnitDraftSerializer.parent).
+    source = serializers.IntegerField(  # type: ignore[assignment]
+        min_value=1, required=False, allow_null=True
+    )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True)
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     date = serializers.DateField(required=False, allow_null=True)
@@ -202,7 +218,7 @@ class AcceptRequestSerializer(serializers.Serializer):
         return data
 
 
-class AcceptResultSerializer(serializers.Serializer):
+class AcceptResultSerializer(DictSerializer):
     """What accepting created."""
 
     publication = serializers.IntegerField()
@@ -216,7 +232,7 @@ class AcceptResultSerializer(serializers.Serializer):
 class CanIngest(permissions.BasePermission):
     """Analysts and editors (who may add claims); anonymous requests get 401."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.has_perm("claims.add_claim"))
 
@@ -229,7 +245,7 @@ class IngestView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(request=IngestRequestSerializer, responses={200: DraftSerializer})
-    def post(self, request, *args, **kwargs):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = IngestRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         draft = build_draft(
@@ -245,7 +261,7 @@ class IngestAcceptView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(request=AcceptRequestSerializer, responses={201: AcceptResultSerializer})
-    def post(self, request, *args, **kwargs):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = AcceptRequestSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

@@ -27,7 +27,9 @@ class SourceSummarySerializer(serializers.ModelSerializer):
 class PublicationSummarySerializer(serializers.ModelSerializer):
     """A publication in one line, with its source and grade."""
 
-    source = SourceSummarySerializer(read_only=True)
+    # A declared field named like Field.source: the stubs see the clash, but DRF's metaclass
+    # moves declared fields into _declared_fields, off the class.
+    source = SourceSummarySerializer(read_only=True)  # type: ignore[assignment]
     published_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -138,7 +140,10 @@ class EvidenceFileSummarySerializer(serializers.ModelSerializer):
 class PublicationSerializer(StampedModelSerializer):
     """A publication with its people and its place in the citation graph."""
 
-    source = SummaryRelatedField(SourceSummarySerializer, queryset=Source.objects.all())
+    # Field.source clashes in the stubs only (see PublicationSummarySerializer.source).
+    source = SummaryRelatedField(  # type: ignore[assignment]
+        SourceSummarySerializer, queryset=Source.objects.all()
+    )
     people = PublicationPersonSerializer(source="publicationperson_set", many=True, required=False)
     cites = PublicationReferenceSerializer(source="references_made", many=True, required=False)
     cited_by = CitedBySerializer(source="references_received", many=True, read_only=True)
@@ -315,7 +320,6 @@ class EvidenceFileUploadSerializer(EvidenceFileSerializer):
     )
     file = serializers.FileField(
         write_only=True,
-        max_length=None,
         help_text="Image (JPEG, PNG, WebP, GIF), video (MP4, WebM, QuickTime), PDF, HTML "
         "capture or plain text; the type is read from the content.",
     )

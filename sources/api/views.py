@@ -43,7 +43,8 @@ class SourceViewSet(DomainViewSet):
 
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
-    brief_serializer_class = SourceSummarySerializer
+    # core.api.viewsets.DomainViewSet leaves brief_serializer_class unannotated (None).
+    brief_serializer_class = SourceSummarySerializer  # type: ignore[assignment]
     filterset_class = SourceFilterSet
 
 
@@ -52,7 +53,8 @@ class PublicationViewSet(DomainViewSet):
 
     queryset = Publication.objects.all()
     serializer_class = PublicationSerializer
-    brief_serializer_class = PublicationSummarySerializer
+    # See SourceViewSet.brief_serializer_class.
+    brief_serializer_class = PublicationSummarySerializer  # type: ignore[assignment]
     filterset_class = PublicationFilterSet
 
     def get_queryset(self):

@@ -4,6 +4,7 @@ units and footnotes; print it (``--dry-run``) or accept it as is, in one transac
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--title", help="Title of the new report publication.")
         parser.add_argument("--url", default="", help="URL of the new report publication.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         text = self.read(options["path"])
         draft = build_draft(text, options["date"])
         if options["dry_run"]:
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not UTF-8 text.") from error
 
     @staticmethod
-    def publication(options: dict) -> Publication:
+    def publication(options: dict[str, Any]) -> Publication:
         """The report's publication: the one named, or a new one of the source named."""
         if options["publication"]:
             try:
@@ -105,7 +106,7 @@ class Command(BaseCommand):
         publication._change_reason = "Created by ingest_report"
         return publication
 
-    def print_draft(self, draft: dict, form: str) -> None:
+    def print_draft(self, draft: dict[str, Any], form: str) -> None:
         if form == "json":
             self.stdout.write(json.dumps(draft, indent=2, ensure_ascii=False))
             return
