@@ -140,18 +140,22 @@ def group_lines(cited: Sequence[int], reach: Reach, roots: Roots) -> list[Line]:
     sets = _UnionFind(cited)
     grouped: dict[int, list[Grouped]] = defaultdict(list)  # by publication, moved to lines
 
-    # 1. Publications that echo each other (a cycle) are one group.
+    # 1. Publications that echo each other (a cycle) are one group. (Most echo nothing but
+    # themselves: no pair to try.)
     for index, first in enumerate(cited):
+        if len(reaches[first]) < 2:
+            continue
         for second in cited[index + 1 :]:
             mutual = second in reaches[first] and first in reaches[second]
             if mutual and sets.union(first, second):
                 grouped[first].append(Grouped("cycle", first, second))
 
     # 2. A group that echoes another supporting publication adds no line of its own.
+    group = {pk: sets.find(pk) for pk in cited}
     echoes = {
         pk
         for pk in cited
-        if any(other in reaches[pk] and sets.find(other) != sets.find(pk) for other in cited)
+        if any(other in group and group[other] != group[pk] for other in reaches[pk])
     }
     bases = [pk for pk in cited if pk not in echoes]
 
@@ -160,14 +164,17 @@ def group_lines(cited: Sequence[int], reach: Reach, roots: Roots) -> list[Line]:
         for second in bases[index + 1 :]:
             if sets.find(first) == sets.find(second):
                 continue
-            origin = next(
-                (
-                    pk
-                    for pk in reaches[first]
-                    if pk not in (first, second) and pk in reaches[second]
-                ),
-                None,
-            )
+            # A third publication both echo (each must echo more than itself to have one).
+            origin = None
+            if len(reaches[first]) > 1 and len(reaches[second]) > 1:
+                origin = next(
+                    (
+                        pk
+                        for pk in reaches[first]
+                        if pk not in (first, second) and pk in reaches[second]
+                    ),
+                    None,
+                )
             if origin is not None:
                 sets.union(first, second)
                 grouped[first].append(Grouped("origin", first, second, origin))
@@ -184,7 +191,7 @@ def group_lines(cited: Sequence[int], reach: Reach, roots: Roots) -> list[Line]:
         line_echoes = [
             echo for echo in cited if echo in echoes and any(pk in reaches[echo] for pk in members)
         ]
-        why = [reason for pk in [*members, *line_echoes] for reason in grouped[pk]]
+        why = [reason for pk in [*members, *line_echoes] for reason in grouped.get(pk, ())]
         lines.append(Line(members, line_echoes, why))
     return lines
 
