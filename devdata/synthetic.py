@@ -467,7 +467,7 @@ class Table:
             elif not field.null and not field.has_db_default():
                 raise RuntimeError(
                     f"{model._meta.label}.{field.name} has no value in the synthetic data "
-                    "and no constant default: add it to claims/synthetic.py."
+                    "and no constant default: add it to devdata/synthetic.py."
                 )
         columns = [model._meta.get_field(name).column for name in names] + extra_columns
         quote = connection.ops.quote_name
