@@ -1,6 +1,9 @@
 """The corroboration engine: independent lines of evidence, best grade, disputes, suggestion.
 
-Everything derived from a claim's evidence is computed here and nowhere else.
+This module loads a claim's evidence (a few queries for any number of claims), explains it and
+stores its summary; the rule below runs in ``claims.corroboration``, plain functions on plain
+rows that the synthetic generator (``devdata.synthetic``) calls on its own arrays too, so the
+stored fields of every claim, however written, come from one implementation.
 
 How lines are formed (for the supporting citations of one claim):
 
@@ -29,7 +32,7 @@ million claims, which needs them in indexed columns. ``claims.signals`` keeps th
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -39,16 +42,17 @@ from core.bulk import copy_create, reserve_ids
 from core.querysets import PUBLIC_MARKINGS
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
 
-from .models import Citation, Claim, SuggestedStatus
-
-# Reference kinds that make the citing publication an echo of the cited one. ``confirms`` is
-# decided case by case (same speaker or not); ``disputes`` is never followed.
-ECHO_KINDS = {
-    PublicationReference.Kind.CITES,
-    PublicationReference.Kind.REPORTS_ON,
-    PublicationReference.Kind.QUOTES,
-}
-FOLLOWED_KINDS = (*ECHO_KINDS, PublicationReference.Kind.CONFIRMS)
+from .corroboration import (
+    FOLLOWED_KINDS,
+    STORED_FIELDS,
+    Corroboration,
+    Grouped,
+    corroborate,
+    echo_reach,
+    group_lines,
+    summary,
+)
+from .models import Citation, Claim
 
 VERBS = {
     PublicationReference.Kind.CITES: "cites",
@@ -56,8 +60,6 @@ VERBS = {
     PublicationReference.Kind.QUOTES: "quotes",
     PublicationReference.Kind.CONFIRMS: "confirms",
 }
-
-STORED_FIELDS = ("best_grade", "independent_lines", "disputes", "suggested_status")
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,6 @@ class EvidenceLine:
     def grouped_because(self) -> str:
         """Why these publications are one line, in one sentence ("" for a lone publication)."""
         return "; ".join(self.reasons)
-
-
-@dataclass(frozen=True)
-class Corroboration:
-    """The stored summary of a claim's evidence."""
-
-    best_grade: str = ""
-    independent_lines: int = 0
-    disputes: int = 0
-    suggested_status: str = SuggestedStatus.NO_EVIDENCE
-
-    def as_fields(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in STORED_FIELDS}
 
 
 @dataclass
@@ -269,6 +258,19 @@ class _Graph:
         source = self.sources.get(source_id)
         return source[1] if source else "F"
 
+    def grade(self, pk: int, credibilities: list[int]) -> str:
+        """The best grade ("B2") of the citations of publication ``pk`` with these
+        credibilities (``Citation.grade_with``, on the credibility alone)."""
+        reliability = self.reliability(self.nodes[pk].source_id)
+        return min(f"{reliability}{credibility}" for credibility in credibilities)
+
+    def grades(self, claim_id: int) -> dict[int, str]:
+        """The best grade of each publication supporting ``claim_id``, in date order."""
+        return {
+            pk: self.grade(pk, credibilities)
+            for pk, credibilities in self.supports.get(claim_id, {}).items()
+        }
+
     def may_see(self, pk: int) -> bool:
         """Whether the reader may see publication ``pk`` of the graph (named or not)."""
         if self.user is None:
@@ -289,28 +291,22 @@ class _Graph:
             return "a publication you may not see"
         return self.source_name(self.nodes[pk].source_id)
 
-    def is_echo_edge(self, citing: int, cited: int, kind: str) -> bool:
-        if kind in ECHO_KINDS:
-            return True
-        # "A statement that confirms a report is a second line only if its source is different."
-        return bool(self.roots.get(citing, frozenset()) & self.roots.get(cited, frozenset()))
+    def roots_of(self, pk: int) -> frozenset[int]:
+        """The affiliation roots of whoever speaks in publication ``pk``."""
+        return self.roots.get(pk, frozenset())
+
+    def references(self, pk: int) -> list[tuple[int, str]]:
+        """The followed references publication ``pk`` makes: ``(cited, kind)``."""
+        return self.edges.get(pk, [])
 
     def reach(self, start: int) -> dict[int, tuple[int, str] | None]:
         """Publications ``start`` echoes (through any chain), each with the step that got there.
 
-        Breadth-first with a visited set, so cycles end; memoised per publication because the
-        same report (an ISW assessment) is cited by many claims on a page.
+        Memoised per publication because the same report (an ISW assessment) is cited by many
+        claims on a page.
         """
         if start not in self._reach:
-            parents: dict[int, tuple[int, str] | None] = {start: None}
-            queue = deque([start])
-            while queue:
-                current = queue.popleft()
-                for cited, kind in self.edges.get(current, ()):
-                    if cited not in parents and self.is_echo_edge(current, cited, kind):
-                        parents[cited] = (current, kind)
-                        queue.append(cited)
-            self._reach[start] = parents
+            self._reach[start] = echo_reach(start, self.references, self.roots_of)
         return self._reach[start]
 
     def chain(self, start: int, target: int) -> list[tuple[int, str, int]]:
@@ -347,95 +343,12 @@ class _Graph:
         )
 
 
-class _UnionFind:
-    """Disjoint sets of publication ids."""
-
-    def __init__(self, items: Iterable[int]) -> None:
-        self.parent = {item: item for item in items}
-
-    def find(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, first: int, second: int) -> bool:
-        first, second = self.find(first), self.find(second)
-        if first == second:
-            return False
-        self.parent[max(first, second)] = min(first, second)
-        return True
-
-
 def _lines_of(graph: _Graph, supports: dict[int, list[int]]) -> list[EvidenceLine]:
-    """Group one claim's supporting publications into independent lines."""
-    cited = list(supports)  # in publication date order
-    sets = _UnionFind(cited)
-    reasons: dict[int, list[str]] = defaultdict(list)  # keyed by publication, moved to lines
-
-    # 1. Publications that echo each other (a cycle) are one group.
-    for index, first in enumerate(cited):
-        for second in cited[index + 1 :]:
-            mutual = second in graph.reach(first) and first in graph.reach(second)
-            if mutual and sets.union(first, second):
-                reasons[first].append(graph.describe_chain(first, second))
-                reasons[first].append(graph.describe_chain(second, first))
-
-    # 2. A group that echoes another supporting publication adds no line of its own.
-    def echoed(pk: int) -> list[int]:
-        return [
-            other
-            for other in cited
-            if other in graph.reach(pk) and sets.find(other) != sets.find(pk)
-        ]
-
-    echoes = {pk for pk in cited if echoed(pk)}
-    bases = [pk for pk in cited if pk not in echoes]
-
-    # 3. Bases sharing an origin they both echo, or a speaker's affiliation root, are one line.
-    for index, first in enumerate(bases):
-        for second in bases[index + 1 :]:
-            if sets.find(first) == sets.find(second):
-                continue
-            shared = [
-                pk
-                for pk in graph.reach(first)
-                if pk not in (first, second) and pk in graph.reach(second)
-            ]
-            if shared:
-                sets.union(first, second)
-                origin = shared[0]
-                title = f" “{graph.nodes[origin].title}”" if graph.may_see(origin) else ""
-                reasons[first].append(
-                    f"{graph.label(first)} and {graph.label(second)} both rely on "
-                    f"{graph.label(origin)}{title}"
-                )
-                continue
-            common = graph.roots.get(first, frozenset()) & graph.roots.get(second, frozenset())
-            if common:
-                sets.union(first, second)
-                pair = next(
-                    (a, b)
-                    for a in graph.speakers[first]
-                    for b in graph.speakers[second]
-                    if graph.paths.get(a)
-                    and graph.paths.get(b)
-                    and graph.paths[a][-1] == graph.paths[b][-1]
-                )
-                reasons[first].append(graph.describe_affiliation(*pair))
-
-    # 4. Lines are the groups of bases; each echo joins every line it echoes.
-    by_root: dict[int, list[int]] = defaultdict(list)
-    for pk in bases:
-        by_root[sets.find(pk)].append(pk)
+    """One claim's supporting publications in independent lines, each explained."""
     lines: list[EvidenceLine] = []
-    for members in by_root.values():
-        line_echoes = [
-            echo
-            for echo in cited
-            if echo in echoes and any(pk in graph.reach(echo) for pk in members)
-        ]
-        line_reasons = [reason for pk in [*members, *line_echoes] for reason in reasons[pk]]
+    for line in group_lines(list(supports), graph.reach, graph.roots_of):
+        members, line_echoes = line.bases, line.echoes
+        reasons = [reason for grouped in line.grouped for reason in _reasons(graph, grouped)]
         for echo in line_echoes:
             for target in [*members, *line_echoes]:
                 if target == echo or target not in graph.reach(echo):
@@ -443,15 +356,15 @@ def _lines_of(graph: _Graph, supports: dict[int, list[int]]) -> list[EvidenceLin
                 # Name only the direct dependency, not every chain through another member.
                 steps = graph.chain(echo, target)
                 if not any(cited_pk in supports for _, _, cited_pk in steps[:-1]):
-                    line_reasons.append(graph.describe_chain(echo, target))
+                    reasons.append(graph.describe_chain(echo, target))
         speakers = {s for pk in members for s in graph.speakers[pk]}
         lines.append(
             EvidenceLine(
                 publications=[
-                    _line_publication(graph, pk, supports[pk], echo=pk in echoes)
+                    _line_publication(graph, pk, supports[pk], echo=pk in line_echoes)
                     for pk in [*members, *line_echoes]
                 ],
-                reasons=list(dict.fromkeys(line_reasons)),
+                reasons=list(dict.fromkeys(reasons)),
                 speakers=sorted(graph.source_name(s) for s in speakers),
             )
         )
@@ -459,18 +372,37 @@ def _lines_of(graph: _Graph, supports: dict[int, list[int]]) -> list[EvidenceLin
     return lines
 
 
+def _reasons(graph: _Graph, grouped: Grouped) -> list[str]:
+    """Why two publications are one line, in the words of the claim page."""
+    first, second = grouped.first, grouped.second
+    if grouped.rule == "cycle":
+        return [graph.describe_chain(first, second), graph.describe_chain(second, first)]
+    if grouped.rule == "origin":
+        origin = grouped.origin
+        title = f" “{graph.nodes[origin].title}”" if graph.may_see(origin) else ""
+        return [
+            f"{graph.label(first)} and {graph.label(second)} both rely on "
+            f"{graph.label(origin)}{title}"
+        ]
+    pair = next(
+        (a, b)
+        for a in graph.speakers[first]
+        for b in graph.speakers[second]
+        if graph.paths.get(a) and graph.paths.get(b) and graph.paths[a][-1] == graph.paths[b][-1]
+    )
+    return [graph.describe_affiliation(*pair)]
+
+
 def _line_publication(
     graph: _Graph, pk: int, credibilities: list[int], echo: bool
 ) -> LinePublication:
     node = graph.nodes[pk]
-    reliability = graph.reliability(node.source_id)
     return LinePublication(
         id=pk,
         title=node.title,
         source=graph.source_name(node.source_id),
-        reliability=reliability,
-        # Citation.grade_with, on the credibility alone.
-        grade=min(f"{reliability}{credibility}" for credibility in credibilities),
+        reliability=graph.reliability(node.source_id),
+        grade=graph.grade(pk, credibilities),
         echo=echo,
     )
 
@@ -510,24 +442,21 @@ def evidence_lines(claims: Iterable[Claim | int], user=None) -> dict[int, list[E
 
 def summarise(lines: list[EvidenceLine], disputes: int) -> Corroboration:
     """Best grade, line count, disputes and the suggested status of one claim."""
-    # The best grade among all supporting citations, echoes included (issue #5's definition).
-    best = min((p.grade for line in lines for p in line.publications), default="")
-    if disputes:
-        # Evidence against a claim is what an analyst must look at first, with or without
-        # evidence for it.
-        status = SuggestedStatus.DISPUTED
-    elif not lines:
-        status = SuggestedStatus.NO_EVIDENCE
-    elif len(lines) == 1:
-        status = SuggestedStatus.SINGLE_SOURCE
-    else:
-        status = SuggestedStatus.CORROBORATED
-    return Corroboration(best, len(lines), disputes, status)
+    return summary((p.grade for line in lines for p in line.publications), len(lines), disputes)
 
 
 def corroboration_for(claims: Iterable[Claim | int], user=None) -> dict[int, Corroboration]:
-    """The derived summary of each claim (four queries whatever the number of claims)."""
-    return {pk: evidence.corroboration for pk, evidence in analyse(claims, user=user).items()}
+    """The derived summary of each claim (four queries whatever the number of claims).
+
+    The rule alone, on the loaded rows: no explanation is written, which is what a bulk
+    refresh or load of thousands of claims needs.
+    """
+    ids = _claim_ids(claims)
+    graph = _Graph(ids, user=user)
+    return {
+        pk: corroborate(graph.grades(pk), graph.disputes.get(pk, 0), graph.reach, graph.roots_of)
+        for pk in ids
+    }
 
 
 def _batches(ids: list[int], size: int) -> Iterator[list[int]]:

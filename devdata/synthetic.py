@@ -15,10 +15,10 @@ How it stays fast and small:
   assigned here, after the current maximum, and the sequences are moved past them at the end;
   link tables take their ids from the database;
 - the stored corroboration fields (``best_grade``, ``independent_lines``, ``disputes``,
-  ``suggested_status``) are computed while a claim's citations are generated, following the
-  rules of ``claims.services`` on the generated citation graph, so no second pass over the
-  claims is needed (``tests/claims/test_synthetic.py`` checks them against
-  ``corroboration_for``);
+  ``suggested_status``) are computed while a claim's citations are generated, by the rule's
+  one implementation (``claims.corroboration``) on the generator's own arrays, so no second
+  pass over the claims and no query is needed (``tests/devdata/test_synthetic.py`` checks
+  that ``refresh_corroboration`` finds nothing to change);
 - columns the database fills itself (a generated search vector, a trigger) are never listed;
   fields added later with a constant default get that default.
 - the ORBAT and places' closures (``units.UnitAncestor``, ``places.LocationAncestor``), which
@@ -44,12 +44,12 @@ from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from claims.corroboration import Corroboration, corroborate, echo_reach
 from claims.models import (
     Citation,
     Claim,
     ClaimRelation,
     Quantity,
-    SuggestedStatus,
     Topic,
     UnitInvolvement,
 )
@@ -335,11 +335,7 @@ REFERENCE_KINDS = [
     (PublicationReference.Kind.CONFIRMS, 15),
     (PublicationReference.Kind.DISPUTES, 5),
 ]
-ECHO_KINDS = {
-    PublicationReference.Kind.CITES,
-    PublicationReference.Kind.REPORTS_ON,
-    PublicationReference.Kind.QUOTES,
-}
+REFERENCE_KIND_NAMES = [kind for kind, _ in REFERENCE_KINDS]
 STANCES = [
     (Citation.Stance.SUPPORTS, 75),
     (Citation.Stance.DISPUTES, 8),
@@ -471,7 +467,7 @@ class Table:
             elif not field.null and not field.has_db_default():
                 raise RuntimeError(
                     f"{model._meta.label}.{field.name} has no value in the synthetic data "
-                    "and no constant default: add it to claims/synthetic.py."
+                    "and no constant default: add it to devdata/synthetic.py."
                 )
         columns = [model._meta.get_field(name).column for name in names] + extra_columns
         quote = connection.ops.quote_name
@@ -507,15 +503,6 @@ def _in_session(function: Callable, *args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
     function(*args)
-
-
-def _suggested(lines: int, disputes: int) -> str:
-    """The suggested status, as ``claims.services.summarise`` decides it."""
-    if disputes:
-        return SuggestedStatus.DISPUTED
-    if not lines:
-        return SuggestedStatus.NO_EVIDENCE
-    return SuggestedStatus.SINGLE_SOURCE if lines == 1 else SuggestedStatus.CORROBORATED
 
 
 def _close_connection() -> None:
@@ -591,7 +578,7 @@ class _Publications:
     source: array  # source index per publication
     public: bytearray  # 1 when CLEAR or GREEN (counted in the stored fields)
     cited: array  # index of the publication it references, or -1
-    echo: bytearray  # 1 when that reference makes this one an echo of it
+    reference: bytearray  # the kind of that reference (its index in REFERENCE_KIND_NAMES)
     root: array  # affiliation root (source index) of whoever speaks: the source, or the
     # one person interviewed (claims.services rule 3)
 
@@ -977,7 +964,7 @@ class Generator:
             source=array("i", [0]) * total,
             public=bytearray(total),
             cited=array("i", [-1]) * total,
-            echo=bytearray(total),
+            reference=bytearray(total),
             root=array("i", [0]) * total,
         )
         people: list[tuple] = []
@@ -1015,11 +1002,7 @@ class Generator:
                     target = max(0, index - 1 - int(rng.expovariate(1 / 400)))
                     reference = reference_pick(rng)
                     pubs.cited[index] = target
-                    echo = reference in ECHO_KINDS or (
-                        reference == PublicationReference.Kind.CONFIRMS
-                        and pubs.root[index] == pubs.root[target]
-                    )
-                    pubs.echo[index] = bool(echo)
+                    pubs.reference[index] = REFERENCE_KIND_NAMES.index(reference)
                     references.append((pk, first + target, reference, f"[{_randint(rng, 1, 40)}]"))
                 day = _day(pubs.days[index])
                 precision = "day" if rng.random() < 0.92 else "month"
@@ -1382,7 +1365,7 @@ class Generator:
                         created,
                     )
                 )
-            best, lines, suggested = self._corroboration(supports, disputes)
+            summary = self._corroboration(supports, disputes)
             archived = created if rng.random() < 0.005 else None
             out["claims"].append(
                 (
@@ -1403,53 +1386,36 @@ class Generator:
                     confidence_pick(rng),
                     "" if rng.random() < 0.8 else self._words(10),
                     archived,
-                    best,
-                    lines,
-                    disputes,
-                    suggested,
+                    summary.best_grade,
+                    summary.independent_lines,
+                    summary.disputes,
+                    summary.suggested_status,
                 )
             )
         return out
 
-    def _reach(self, index: int) -> list[int]:
-        """Publications ``index`` echoes, itself first (the chain of its echo references)."""
-        pubs, chain = self.pubs, [index]
-        while pubs.echo[chain[-1]] and pubs.cited[chain[-1]] >= 0:
-            chain.append(pubs.cited[chain[-1]])
-        return chain
+    def _references(self, index: int) -> tuple[tuple[int, str], ...]:
+        """The reference publication ``index`` makes (at most one here): ``(cited, kind)``."""
+        cited = self.pubs.cited[index]
+        if cited < 0:
+            return ()
+        return ((cited, REFERENCE_KIND_NAMES[self.pubs.reference[index]]),)
 
-    def _corroboration(self, supports: dict[int, int], disputes: int) -> tuple[str, int, str]:
-        """Best grade, independent lines and suggested status by the rules of claims.services.
+    def _roots(self, index: int) -> tuple[int]:
+        """The affiliation root of whoever speaks in publication ``index``."""
+        return (self.pubs.root[index],)
 
-        The generated graph has no cycles (a publication only cites an earlier one) and no
-        archived publication, so rule 1 (cycles) never applies.
-        """
-        pubs = self.pubs
-        cited = sorted(supports)
-        grades = [f"{self.source_reliability[pubs.source[i]]}{supports[i]}" for i in cited]
-        best = min(grades, default="")
-        if len(cited) < 2:
-            # Nothing to group: one line per supporting publication (most claims).
-            lines = len(cited)
-            return best, lines, _suggested(lines, disputes)
-        reach = {i: set(self._reach(i)) for i in cited}
-        bases = [i for i in cited if not any(o in reach[i] for o in cited if o != i)]
-        parent = {i: i for i in bases}
+    def _reach(self, index: int) -> dict[int, tuple[int, str] | None]:
+        """Publications ``index`` echoes, itself first."""
+        return echo_reach(index, self._references, self._roots)
 
-        def find(item: int) -> int:
-            while parent[item] != item:
-                item = parent[item]
-            return item
-
-        for position, first in enumerate(bases):
-            for second in bases[position + 1 :]:
-                if find(first) == find(second):
-                    continue
-                shared = (reach[first] & reach[second]) - {first, second}
-                if shared or pubs.root[first] == pubs.root[second]:
-                    parent[max(find(first), find(second))] = min(find(first), find(second))
-        lines = len({find(i) for i in bases})
-        return best, lines, _suggested(lines, disputes)
+    def _corroboration(self, supports: dict[int, int], disputes: int) -> Corroboration:
+        """The stored fields of a claim from its supporting publications (index -> best
+        credibility) and disputes, by ``claims.corroboration`` on the generated graph."""
+        pubs, reliability = self.pubs, self.source_reliability
+        # Sorted by index is publication date order, as the engine reads them.
+        grades = {i: f"{reliability[pubs.source[i]]}{supports[i]}" for i in sorted(supports)}
+        return corroborate(grades, disputes, self._reach, self._roots)
 
     # -- after loading
 

@@ -5,10 +5,12 @@ import hashlib
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Count
 
 from claims.models import Citation, Claim, UnitInvolvement
-from claims.services import corroboration_for
+from claims.services import corroboration_for, refresh_corroboration
 from core.choices import Marking
+from core.querysets import PUBLIC_MARKINGS
 from devdata.synthetic import Plan, generate
 from places.models import Location, LocationAncestor
 from sources.models import Publication, PublicationReference, Source
@@ -142,7 +144,8 @@ def test_markings_are_mostly_clear_or_green_with_some_sharing():
 def test_stored_corroboration_matches_the_engine():
     """GIVEN generated claims WHEN the corroboration engine recomputes every claim THEN it
     finds exactly the stored best grade, lines, disputes and suggested status: the generator
-    computes them on the fly by the same rules, with echoes and shared affiliations."""
+    computes them on the fly with the same functions (``claims.corroboration``) on its own
+    arrays, with echoes, shared origins and shared affiliations."""
     generate(claims=N, seed=3)
     computed = corroboration_for(Claim.objects.values_list("pk", flat=True))
 
@@ -158,10 +161,22 @@ def test_stored_corroboration_matches_the_engine():
         if any(getattr(stored[pk], name) != value for name, value in summary.as_fields().items())
     ]
     assert mismatches == []
-    # Not trivially so: several lines, single sources and disputes all occur.
+    # The engine's own refresh (what any other write path runs) finds nothing to change.
+    assert refresh_corroboration(computed) == 0
+    # Not trivially so: several lines, single sources and disputes all occur, and so do
+    # supporting publications grouped into one line (echoes, shared origin, one affiliation).
     values = [summary.independent_lines for summary in computed.values()]
     assert max(values) >= 3 and 1 in values
     assert any(summary.disputes for summary in computed.values())
+    supporting = dict(
+        Citation.objects.filter(
+            stance=Citation.Stance.SUPPORTS, publication__marking__in=PUBLIC_MARKINGS
+        )
+        .values_list("claim_id")
+        .annotate(publications=Count("publication_id", distinct=True))
+    )
+    grouped = [pk for pk, count in supporting.items() if computed[pk].independent_lines < count]
+    assert len(grouped) >= N // 20
 
 
 def test_sequences_continue_after_the_generated_ids():
