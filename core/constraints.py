@@ -1,12 +1,36 @@
 """Model constraint validation with every check constraint of a model in one query.
 
-Django validates each ``CheckConstraint`` with a query of its own (``Q.check``), and builds an
-expression for every field of the record for each of them: eight queries for a claim, and a
-fifth of the time of creating one through the API. Here one query selects the outcome of every
-check; uniqueness and other constraints keep Django's own ``validate``. The errors are what
-Django raises: same messages, codes and keys. The query is compiled once per model and pattern
-of null fields, each record's values being its parameters; it reads no table, so its outcome for
-the same parameters is kept (``_OUTCOMES``).
+Django validates each ``CheckConstraint`` with a query of its own (and a savepoint around it
+inside a transaction), building an expression for every field of the record for each; a
+claim has eight checks, and every API write and every imported record is validated. Here one
+query selects the outcome of every check of a model; uniqueness and other constraints keep
+Django's own ``validate``. The errors are Django's: same messages, codes and keys. What it
+saves, and how that was measured, is in bench/README.md ("Check constraints in one query").
+
+The query is compiled once per model and pattern of null fields, each record's values being
+its parameters; it reads no table, so its outcome for the same parameters is kept
+(``_OUTCOMES``). A check whose outcome could change while its parameters do not (one calling
+``Now()`` or reading a table) must therefore not be validated here.
+
+Copied from Django 5.2 (5.2.20), for PostgreSQL and SQLite (backends that compare boolean
+expressions); ``COPIED_FROM_DJANGO`` holds a hash of each source, and
+tests/core/test_constraints.py fails when a Django upgrade changes one of them:
+
+- ``Model.validate_constraints`` (django/db/models/base.py): the loop over
+  ``get_constraints()`` and how errors are keyed (a single-field uniqueness error under its
+  field) → ``validate_constraints``.
+- ``CheckConstraint.validate`` (django/db/models/constraints.py): the values from
+  ``_get_field_expression_map``, a check reading an excluded field skipped (``FieldError``),
+  the violation message and code → ``_annotate``, ``validate_constraints``.
+- ``Q.check`` (django/db/models/query_utils.py): the values as annotations of a table-less
+  ``Query``, the condition as ``COALESCE(condition, true)`` (NULL passes, as in a CHECK), a
+  savepoint when inside a transaction, a database error logged and taken as a pass →
+  ``_annotate``, ``failed_checks``.
+- ``Value.as_sql`` (django/db/models/expressions.py): how a value becomes a parameter
+  (``get_db_prep_value``; NULL as a literal; a field with a placeholder of its own is
+  compiled each time) → ``_FieldValue``, ``_compiled``, ``failed_checks``.
+- ``Model._get_field_expression_map`` (private) is called, not copied, but ``_compiled``
+  relies on its shape (a ``Value`` with its field for each plain value, ``pk`` included).
 """
 
 import logging
@@ -18,6 +42,27 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 
 logger = logging.getLogger(__name__)
+
+# The Django code this module mirrors (see the docstring), by module and qualified name, with
+# the SHA-256 of ``inspect.getsource`` when it was copied (Django 5.2.20). When a hash no
+# longer matches, re-check the mirror against the new source, then record the new hash.
+COPIED_FROM_DJANGO: dict[tuple[str, str], str] = {
+    ("django.db.models.base", "Model.validate_constraints"): (
+        "4e398733ad0187a6cbc7df866880fbc816f9319957cd0179586615efbc8b2b0f"
+    ),
+    ("django.db.models.base", "Model._get_field_expression_map"): (
+        "5bae05e125320d4df6ad1652a15b3a71abec26b38c381078c2f706f05cdea5d4"
+    ),
+    ("django.db.models.constraints", "CheckConstraint.validate"): (
+        "2122b560fdd99d9ee47bb9dd76c7ca8ea2338690114fff7023d9a992bc0f8f91"
+    ),
+    ("django.db.models.query_utils", "Q.check"): (
+        "36b25fb1898fe00b77098c91375cbef93a53b50c9f756cebc898be20d24c9cbf"
+    ),
+    ("django.db.models.expressions", "Value.as_sql"): (
+        "822c93db50b8964700fe2f04e744d9f42b7f9fb63c69207eb6c321c75f380566"
+    ),
+}
 
 
 class _Param:
@@ -41,7 +86,7 @@ class _FieldValue(models.Value):
 
 # Check queries compiled once per model, checked fields and which of them are null (their SQL
 # is NULL, not a parameter): building the expressions of every field for each record was most
-# of a validation (25 % of an import's time).
+# of a validation.
 _COMPILED: dict[tuple, tuple[str, list, list[models.CheckConstraint]]] = {}
 
 

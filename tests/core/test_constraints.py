@@ -1,6 +1,9 @@
 """Check constraints validated together (core.constraints): one query, Django's own errors."""
 
 import datetime as dt
+import hashlib
+import importlib
+import inspect
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -141,3 +144,24 @@ def test_records_with_the_same_checked_values_ask_the_database_once():
     assert len(_statements(queries)) == 1
     assert first == second == _django_errors(citation(9))
     assert "__all__" in first
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), list(constraints.COPIED_FROM_DJANGO), ids=lambda value: value
+)
+def test_the_django_code_core_constraints_mirrors_is_the_code_it_was_copied_from(module, name):
+    """GIVEN the Django functions core.constraints copies or relies on, with the hash of each
+    source when it was copied WHEN the installed Django's source is hashed THEN it is the same:
+    an upgrade that changes one fails here, before the copy silently differs from Django."""
+    target = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    source = inspect.getsource(target)
+    recorded = constraints.COPIED_FROM_DJANGO[module, name]
+    assert hashlib.sha256(source.encode()).hexdigest() == recorded, (
+        f"Django's {module}.{name} changed since core/constraints.py copied it (Django 5.2.20). "
+        "Read the new source against the part of core/constraints.py its docstring names, "
+        "bring that part in line (or, if Django now validates check constraints in one query "
+        "itself, measure again and drop the module: bench/README.md, 'Check constraints in one "
+        "query'), then record the new hash in COPIED_FROM_DJANGO."
+    )
