@@ -11,11 +11,15 @@ written with a leading apostrophe, which the import strips again.
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch, QuerySet
 
+from claims import fields as claim_fields
+from claims.fields import PERIOD_ATTRIBUTES, Render
 from claims.models import Citation, Claim, Topic, UnitInvolvement
 from core.ids import uuid7
 from places.models import Location
@@ -25,54 +29,10 @@ from .document import CHUNK_SIZE, plain
 
 LIST_SEPARATOR = "; "
 
-CLAIM_COLUMNS = (
-    "id",
-    "uuid",
-    "title",
-    "statement",
-    "kind",
-    "status",
-    "confidence",
-    "marking",
-    "occurred_start",
-    "occurred_end",
-    "occurred_precision",
-    "ongoing",
-    "occurred",
-    "topics",
-    "places",
-    "place_uuids",
-    "units",
-    "grade",
-    "independent_lines",
-    "disputes",
-    "suggested_status",
-    "citations",
-    "sources",
-    "notes",
-    "created_at",
-    "updated_at",
-    # Empty for a current claim: the operator's export and an editor's ``archived=include``
-    # hold archived claims too.
-    "archived_at",
-)
-# What an import reads from a claim row (the others are derived or for reading).
-CLAIM_IMPORT_COLUMNS = (
-    "uuid",
-    "title",
-    "statement",
-    "kind",
-    "status",
-    "confidence",
-    "marking",
-    "occurred_start",
-    "occurred_end",
-    "occurred_precision",
-    "ongoing",
-    "topics",
-    "place_uuids",
-    "notes",
-)
+# The claim columns and those an import reads (the others are derived or for reading) are
+# laid out by claims.fields (CSV_FIELDS).
+CLAIM_COLUMNS = claim_fields.CSV_COLUMNS
+CLAIM_IMPORT_COLUMNS = claim_fields.CSV_IMPORT_COLUMNS
 
 UNIT_COLUMNS = (
     "id",
@@ -175,31 +135,70 @@ def claim_rows_queryset(
     )
 
 
-def claim_row(claim: Claim) -> dict[str, Any]:
-    """One claim as a flat row (from ``claim_rows_queryset``: no query)."""
+def _places(claim: Claim) -> dict[str, Any]:
     places = sorted(claim.locations.all(), key=lambda place: place.name)
     return {
-        **{name: getattr(claim, name) for name in CLAIM_IMPORT_COLUMNS if hasattr(claim, name)},
-        "id": claim.pk,
-        "occurred": claim.occurred_display,
-        "topics": LIST_SEPARATOR.join(sorted(topic.slug for topic in claim.topics.all())),
         "places": LIST_SEPARATOR.join(place.name for place in places),
         "place_uuids": LIST_SEPARATOR.join(str(place.uuid) for place in places),
+    }
+
+
+# The columns of a claim's related records, by field name (claims.fields), from what
+# ``claim_rows_queryset`` prefetched.
+_CLAIM_RELATED: dict[str, Callable[[Claim], dict[str, Any]]] = {
+    "topics": lambda claim: {
+        "topics": LIST_SEPARATOR.join(sorted(topic.slug for topic in claim.topics.all()))
+    },
+    "locations": _places,
+    "units": lambda claim: {
         "units": LIST_SEPARATOR.join(
             f"{inv.unit.short_name} ({inv.role})" for inv in claim.involvements.all()
-        ),
-        "grade": claim.best_grade,
-        "independent_lines": claim.independent_lines,
-        "disputes": claim.disputes,
-        "suggested_status": claim.suggested_status,
-        "citations": len(claim.csv_citations),
+        )
+    },
+    "citations": lambda claim: {"citations": len(claim.csv_citations)},
+    "sources": lambda claim: {
         "sources": LIST_SEPARATOR.join(
             sorted({citation.publication.source.name for citation in claim.csv_citations})
-        ),
-        "created_at": claim.created_at,
-        "updated_at": claim.updated_at,
-        "archived_at": claim.archived_at,
-    }
+        )
+    },
+}
+
+
+def _claim_cells() -> tuple[tuple[tuple[str, Callable[[Claim], Any]], ...], tuple]:
+    """The claim columns read from one attribute each (column, reader), and the functions
+    that write the columns of related records."""
+    own: list[tuple[str, Callable[[Claim], Any]]] = []
+    related: list[Callable[[Claim], dict[str, Any]]] = []
+    for field in claim_fields.CSV_FIELDS:
+        if field.render is Render.RELATED:
+            if field.name not in _CLAIM_RELATED:
+                raise ImproperlyConfigured(
+                    f"interchange.csv writes no columns for the claim field {field.name!r} "
+                    f"that claims.fields declares for the CSV."
+                )
+            related.append(_CLAIM_RELATED[field.name])
+        elif field.render is Render.PERIOD:
+            # The period's own attributes, then its display (occurred_display).
+            own.extend(
+                (column, attrgetter(column if column in PERIOD_ATTRIBUTES else field.attribute))
+                for column in field.csv
+            )
+        else:
+            (column,) = field.csv
+            own.append((column, attrgetter(field.attribute)))
+    return tuple(own), tuple(related)
+
+
+# Built once: a row is these readers' values (``_cell`` formats them).
+_CLAIM_OWN_CELLS, _CLAIM_RELATED_CELLS = _claim_cells()
+
+
+def claim_row(claim: Claim) -> dict[str, Any]:
+    """One claim as a flat row (from ``claim_rows_queryset``: no query)."""
+    row = {column: read(claim) for column, read in _CLAIM_OWN_CELLS}
+    for cells in _CLAIM_RELATED_CELLS:
+        row.update(cells(claim))
+    return row
 
 
 def claim_csv_lines(

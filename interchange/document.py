@@ -16,17 +16,21 @@ and the number of queries per chunk stay constant however many claims there are.
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.duration import duration_string
 
+from claims import fields as claim_fields
+from claims.fields import ClaimField, Render
 from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from places.models import Location
 from sources.models import (
@@ -64,21 +68,19 @@ PUBLICATION_FIELDS = (
 REFERENCE_FIELDS = ("kind", "locator", "note")
 FILE_FIELDS = ("file", "original_name", "sha256", "size", "content_type", "sensitivity")
 FILE_FIELDS_EDITABLE = ("description",)
-CLAIM_FIELDS = (
-    "title",
-    "statement",
-    "kind",
-    "occurred_start",
-    "occurred_end",
-    "occurred_precision",
-    "ongoing",
-    "status",
-    "confidence",
-    "notes",
-    "marking",
+# A claim's record is laid out by claims.fields (DOCUMENT_FIELDS): its plain fields, which
+# an import writes, and those derived from the evidence, recomputed on import and exported for
+# readers of the file.
+CLAIM_FIELDS = tuple(
+    key
+    for field in claim_fields.DOCUMENT_FIELDS
+    if field.render in (Render.VALUE, Render.PERIOD)
+    for key in field.document
+    if Claim._meta.get_field(key).editable
 )
-# Derived from the evidence and recomputed on import; exported for readers of the file.
-CLAIM_DERIVED_FIELDS = ("best_grade", "independent_lines", "disputes", "suggested_status")
+CLAIM_DERIVED_FIELDS = tuple(
+    key for field in claim_fields.DOCUMENT_FIELDS if field.derived for key in field.document
+)
 QUANTITY_FIELDS = ("measure", "low", "high", "unit_of_measure", "approximate", "as_of", "note")
 CITATION_FIELDS = (
     "stance",
@@ -243,51 +245,96 @@ def publication_record(publication: Publication, names: _Names) -> dict[str, Any
     }
 
 
+def _claim_quantities(claim: Claim, names: _Names) -> list[dict[str, Any]]:
+    # Quantities have no identity of their own: they are the claim's, in their order.
+    return [
+        _fields(quantity, QUANTITY_FIELDS)
+        for quantity in sorted(claim.export_quantities, key=lambda q: q.pk)
+    ]
+
+
+def _claim_citations(claim: Claim, names: _Names) -> list[dict[str, Any]]:
+    return [
+        {
+            "uuid": str(citation.uuid),
+            "publication": _uuid(citation.publication),
+            **_fields(citation, CITATION_FIELDS),
+            **_stamps(citation, names),
+        }
+        for citation in sorted(claim.export_citations, key=lambda c: str(c.uuid))
+    ]
+
+
+def _claim_involvements(claim: Claim, names: _Names) -> list[dict[str, Any]]:
+    return [
+        {
+            "uuid": str(involvement.uuid),
+            "unit": _uuid(involvement.unit),
+            "attributed_by": _uuid(involvement.attributed_by),
+            **_fields(involvement, INVOLVEMENT_FIELDS),
+            **_stamps(involvement, names),
+        }
+        for involvement in sorted(claim.export_involvements, key=lambda i: str(i.uuid))
+    ]
+
+
+def _claim_relations(claim: Claim, names: _Names) -> list[dict[str, Any]]:
+    return [
+        {
+            "uuid": str(relation.uuid),
+            "to_claim": _uuid(relation.to_claim),
+            **_fields(relation, RELATION_FIELDS),
+            **_stamps(relation, names),
+        }
+        for relation in sorted(claim.export_relations, key=lambda r: str(r.uuid))
+    ]
+
+
+# The related records of a claim's record, by field name (claims.fields), from what
+# ``claims_with_related`` loaded; other records are referred to by their uuid (topics by slug).
+_CLAIM_RELATED: dict[str, Callable[[Claim, _Names], Any]] = {
+    "sharing_groups": lambda claim, names: sorted(claim.export_groups),
+    "shared_with": lambda claim, names: sorted(claim.export_users),
+    "topics": lambda claim, names: sorted(claim.export_topics),
+    "locations": lambda claim, names: sorted(str(value) for value in claim.export_locations),
+    "quantities": _claim_quantities,
+    "citations": _claim_citations,
+    "units": _claim_involvements,
+    "related": _claim_relations,
+}
+
+
+def _claim_writer(field: ClaimField, key: str) -> Callable[[Claim, _Names], Any]:
+    """How ``key`` of ``field`` is written from a claim: related records by their writer,
+    users by name, any other value as ``plain`` writes it (the document's keys of those are
+    the model's attributes)."""
+    if field.render is Render.RELATED:
+        try:
+            return _CLAIM_RELATED[field.name]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"interchange.document writes no related records for the claim field "
+                f"{field.name!r} that claims.fields declares for the document."
+            ) from None
+    if field.render is Render.USER:
+        user_id = attrgetter(f"{field.attribute}_id")
+        return lambda claim, names: names.user(user_id(claim))
+    value = attrgetter(key)
+    return lambda claim, names: plain(value(claim))
+
+
+# Built once: a claim's record is these writers' values, in the document's order.
+_CLAIM_WRITERS = tuple(
+    (key, _claim_writer(field, key))
+    for field in claim_fields.DOCUMENT_FIELDS
+    for key in field.document
+)
+
+
 def claim_record(claim: Claim, names: _Names) -> dict[str, Any]:
-    """A claim with topics, places, numbers, citations, units and relations to other claims."""
-    return {
-        "uuid": str(claim.uuid),
-        **_fields(claim, CLAIM_FIELDS),
-        "sharing_groups": sorted(claim.export_groups),
-        "shared_with": sorted(claim.export_users),
-        "topics": sorted(claim.export_topics),
-        "locations": sorted(str(value) for value in claim.export_locations),
-        # Quantities have no identity of their own: they are the claim's, in their order.
-        "quantities": [
-            _fields(quantity, QUANTITY_FIELDS)
-            for quantity in sorted(claim.export_quantities, key=lambda q: q.pk)
-        ],
-        "citations": [
-            {
-                "uuid": str(citation.uuid),
-                "publication": _uuid(citation.publication),
-                **_fields(citation, CITATION_FIELDS),
-                **_stamps(citation, names),
-            }
-            for citation in sorted(claim.export_citations, key=lambda c: str(c.uuid))
-        ],
-        "involvements": [
-            {
-                "uuid": str(involvement.uuid),
-                "unit": _uuid(involvement.unit),
-                "attributed_by": _uuid(involvement.attributed_by),
-                **_fields(involvement, INVOLVEMENT_FIELDS),
-                **_stamps(involvement, names),
-            }
-            for involvement in sorted(claim.export_involvements, key=lambda i: str(i.uuid))
-        ],
-        "relations": [
-            {
-                "uuid": str(relation.uuid),
-                "to_claim": _uuid(relation.to_claim),
-                **_fields(relation, RELATION_FIELDS),
-                **_stamps(relation, names),
-            }
-            for relation in sorted(claim.export_relations, key=lambda r: str(r.uuid))
-        ],
-        **_fields(claim, CLAIM_DERIVED_FIELDS),
-        **_stamps(claim, names),
-    }
+    """A claim with topics, places, numbers, citations, units and relations to other claims
+    (from ``claims_with_related``: no query)."""
+    return {key: write(claim, names) for key, write in _CLAIM_WRITERS}
 
 
 # -- what is exported, for whom ----------------------------------------------------------------

@@ -7,23 +7,29 @@ page at a million claims, against ~30 ms for all of its SQL. Here each kind of r
 is one ``values()`` query keyed by claim, and each record is a dict built in one expression.
 
 The output is exactly ``ClaimSerializer``'s for a list (``evidence_lines`` null);
-``tests/claims/test_listing.py`` compares both on records with every field filled, so a
-field added to the serializer and not here fails there. Values that need formatting use
-DRF's own fields (dates, times, decimals, durations) and the models' own display rules.
+``tests/claims/test_listing.py`` compares both on records with every field filled. The
+claim's fields and their order are ``claims.fields.API_FIELDS``, as the serializer's are: a
+field declared there is read here by its kind of rendering, and a related one this module
+does not render stops its import. Values that need formatting use DRF's own fields (dates,
+times, decimals, durations) and the models' own display rules.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from claims.fields import API_FIELDS, Render
 from claims.models import Citation, Claim, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
 from core.querysets import CompiledRows, fetch_together, marking_signature
@@ -440,6 +446,97 @@ def _names(rows: list[dict], name: str) -> dict[int, list[str]]:
     return names
 
 
+def _period(claim: Claim) -> dict[str, Any]:
+    """``OccurrenceSerializer``'s rendering of the claim's period."""
+    return {
+        "start": _opt(_date, claim.occurred_start),
+        "end": _opt(_date, claim.occurred_end),
+        "precision": claim.occurred_precision,
+        "ongoing": claim.ongoing,
+        "display": claim.occurred_display,
+    }
+
+
+def _text(attribute: str) -> Callable[[Claim], Any]:
+    get = attrgetter(attribute)
+    return lambda claim: _opt(str, get(claim))
+
+
+def _blank_as_null(attribute: str) -> Callable[[Claim], Any]:
+    get = attrgetter(attribute)
+    return lambda claim: get(claim) or None
+
+
+def _username(attribute: str) -> Callable[[Claim], Any]:
+    # The id first: no user to read when there is none.
+    user, user_id = attrgetter(attribute), attrgetter(f"{attribute}_id")
+    return lambda claim: user(claim).username if user_id(claim) is not None else None
+
+
+# How each kind of field is read from a claim, for the fields whose reading is the same on
+# every page; timestamps (the reader's time zone) and related rows (the page's) are bound
+# per page in ``_readers``.
+_READERS_BY_RENDER: dict[Render, Callable[[str], Callable[[Claim], Any]]] = {
+    Render.VALUE: attrgetter,
+    Render.TEXT: _text,
+    Render.BLANK_AS_NULL: _blank_as_null,
+    Render.USER: _username,
+    Render.PERIOD: lambda attribute: _period,
+    Render.DETAIL: lambda attribute: lambda claim: None,
+}
+# The related rows of each API field, rendered from what ``render_claims`` fetched: claim id
+# -> the field's value.
+_RELATED: dict[str, Callable[[dict[str, list[dict]]], dict[int, list]]] = {
+    "topics": lambda rows: _topics(rows["topics"]),
+    "locations": lambda rows: _locations(rows["locations"]),
+    "quantities": lambda rows: _quantities(rows["quantities"]),
+    "units": lambda rows: _involvements(rows["units"], joined_paths(rows["paths"])),
+    "citations": lambda rows: _citations(rows["citations"]),
+    "related": lambda rows: _relations(rows["related"]),
+    "sharing_groups": lambda rows: _names(rows["groups"], "group__name"),
+    "shared_with": lambda rows: _names(rows["people"], "user__username"),
+}
+_missing = {field.name for field in API_FIELDS if field.render is Render.RELATED} - _RELATED.keys()
+if _missing:
+    raise ImproperlyConfigured(
+        f"claims.api.listing renders no related rows for the API's fields {sorted(_missing)}."
+    )
+# Built once: the list path's row is a dict of these readers' values, in the API's order.
+_FIXED_READERS: tuple[tuple[str, Render, str, Callable[[Claim], Any] | None], ...] = tuple(
+    (
+        field.name,
+        field.render,
+        field.attribute,
+        _READERS_BY_RENDER[field.render](field.attribute)
+        if field.render in _READERS_BY_RENDER
+        else None,
+    )
+    for field in API_FIELDS
+)
+
+
+def _readers(
+    related: dict[str, dict[int, list]], stamp: Callable[[Any], str]
+) -> list[tuple[str, Callable[[Claim], Any]]]:
+    """Each API field's name and how this page reads it from a claim."""
+
+    def related_rows(rows: dict[int, list]) -> Callable[[Claim], list]:
+        return lambda claim: rows.get(claim.pk, [])
+
+    def timestamp(attribute: str) -> Callable[[Claim], Any]:
+        get = attrgetter(attribute)
+        return lambda claim: _opt(stamp, get(claim))
+
+    readers = []
+    for name, render, attribute, read in _FIXED_READERS:
+        if render is Render.RELATED:
+            read = related_rows(related[name])
+        elif render is Render.TIMESTAMP:
+            read = timestamp(attribute)
+        readers.append((name, read))
+    return readers
+
+
 def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
     """``claims`` (read with ``select_related("created_by", "updated_by")`` and visible to
     ``user``) as ``ClaimSerializer`` renders them in a list, with what ``user`` may see of
@@ -462,48 +559,6 @@ def render_claims(claims: list[Claim], user) -> list[dict[str, Any]]:
         },
         as_text=_stamps_as_text(),
     )
-    topics, locations = _topics(rows["topics"]), _locations(rows["locations"])
-    quantities, citations = _quantities(rows["quantities"]), _citations(rows["citations"])
-    units = _involvements(rows["units"], joined_paths(rows["paths"]))
-    related = _relations(rows["related"])
-    groups = _names(rows["groups"], "group__name")
-    people = _names(rows["people"], "user__username")
-    stamp = _datetime_formatter()
-    return [
-        {
-            "id": claim.pk,
-            "uuid": str(claim.uuid),
-            "title": claim.title,
-            "statement": claim.statement,
-            "kind": claim.kind,
-            "status": claim.status,
-            "suggested_status": claim.suggested_status,
-            "grade": claim.best_grade or None,
-            "independent_lines": claim.independent_lines,
-            "disputes": claim.disputes,
-            "evidence_lines": None,
-            "confidence": claim.confidence,
-            "marking": claim.marking,
-            "occurred": {
-                "start": _opt(_date, claim.occurred_start),
-                "end": _opt(_date, claim.occurred_end),
-                "precision": claim.occurred_precision,
-                "ongoing": claim.ongoing,
-                "display": claim.occurred_display,
-            },
-            "topics": topics.get(claim.pk, []),
-            "locations": locations.get(claim.pk, []),
-            "quantities": quantities.get(claim.pk, []),
-            "units": units.get(claim.pk, []),
-            "citations": citations.get(claim.pk, []),
-            "related": related.get(claim.pk, []),
-            "notes": claim.notes,
-            "created_at": _opt(stamp, claim.created_at),
-            "created_by": claim.created_by.username if claim.created_by_id else None,
-            "updated_at": _opt(stamp, claim.updated_at),
-            "updated_by": claim.updated_by.username if claim.updated_by_id else None,
-            "sharing_groups": groups.get(claim.pk, []),
-            "shared_with": people.get(claim.pk, []),
-        }
-        for claim in claims
-    ]
+    related = {name: render(rows) for name, render in _RELATED.items()}
+    readers = _readers(related, _datetime_formatter())
+    return [{name: read(claim) for name, read in readers} for claim in claims]

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from claims import signals
+from claims.fields import API_FIELDS, BRIEF_FIELDS
 from claims.models import (
     Citation,
     Claim,
@@ -293,33 +294,8 @@ class ClaimSerializer(StampedModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id",
-            "uuid",
-            "title",
-            "statement",
-            "kind",
-            "status",
-            "suggested_status",
-            "grade",
-            "independent_lines",
-            "disputes",
-            "evidence_lines",
-            "confidence",
-            "marking",
-            "occurred",
-            "topics",
-            "locations",
-            "quantities",
-            "units",
-            "citations",
-            "related",
-            "notes",
-            "created_at",
-            "created_by",
-            "updated_at",
-            "updated_by",
-        ]
+        # Declared once, in claims.fields (the fields above say how the API renders them).
+        fields = [field.name for field in API_FIELDS]
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
@@ -468,10 +444,4 @@ class ClaimBriefSerializer(ClaimSummarySerializer):
     grade = GradeField()
 
     class Meta(ClaimSummarySerializer.Meta):
-        fields = [
-            *ClaimSummarySerializer.Meta.fields,
-            "confidence",
-            "grade",
-            "independent_lines",
-            "updated_at",
-        ]
+        fields = [*ClaimSummarySerializer.Meta.fields, *(field.name for field in BRIEF_FIELDS)]
