@@ -154,7 +154,7 @@ class MarkedModel(models.Model):
         help_text="Traffic Light Protocol 2.0: who may see this record.",
     )
     # TLP:AMBER is shared with these groups (and editors), TLP:AMBER+STRICT with these groups
-    # only; see core.querysets.marking_q for the whole rule.
+    # only; see core.markings.marking_q for the whole rule.
     sharing_groups = models.ManyToManyField(
         "auth.Group",
         blank=True,
@@ -239,7 +239,7 @@ class ClosureTreeMixin(models.Model):
 
 
 class HierarchyMixin(models.Model):
-    """A record with a ``parent`` of its own kind; refuses cycles (see ``core.querysets``)."""
+    """A record with a ``parent`` of its own kind; refuses cycles (see ``core.trees``)."""
 
     class Meta:
         abstract = True

@@ -8,7 +8,7 @@ from core.choices import choice_values
 from core.history import tracked_history
 from core.indexes import trigram_index
 from core.models import AliasBase, ClosureTreeMixin, HierarchyMixin, TrackedModel
-from core.querysets import ClosureQuerySet
+from core.trees import ClosureQuerySet
 
 from .querysets import LocationQuerySet
 

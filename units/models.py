@@ -15,7 +15,7 @@ from core.models import (
     HierarchyMixin,
     TrackedModel,
 )
-from core.querysets import ClosureQuerySet
+from core.trees import ClosureQuerySet
 
 from .querysets import UnitQuerySet
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from core.models import ApiToken
-from core.querysets import remember_groups
+from core.roles import remember_groups
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
