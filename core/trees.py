@@ -115,8 +115,8 @@ class ClosureQuerySet(models.QuerySet):
     index range ``ancestor_id = X``, which PostgreSQL estimates from its statistics, where a
     recursive query's size is a guess. ``ClosureTreeMixin.save()`` calls ``add`` and
     ``move``; the paths that write the tree without ``save()`` (COPY, ``bulk_create``,
-    ``update()``) call ``rebuild``. Its foreign keys are the record's (any name) and
-    ``ancestor``, and a ``depth``.
+    ``update()``) call ``rebuild``. The table is a ``core.models.ClosureBase``: the record's
+    foreign key (named by ``node_field``), ``ancestor`` and ``depth``.
     """
 
     def _table(self) -> str:
@@ -124,11 +124,7 @@ class ClosureQuerySet(models.QuerySet):
 
     def _node(self) -> str:
         """The column naming the record whose row it is (``unit_id``, ``location_id``)."""
-        return next(
-            field.column
-            for field in self.model._meta.concrete_fields
-            if field.is_relation and field.name != "ancestor"
-        )
+        return self.model._meta.get_field(self.model.node_field).column
 
     def _tree_table(self) -> str:
         return connection.ops.quote_name(
@@ -207,8 +203,7 @@ class ClosureKeptQuerySet(TreeQuerySet):
         an index range of the closure, which PostgreSQL estimates from its statistics on
         ``ancestor_id`` where a recursive query's size is a guess."""
         closure = self.closure()
-        rows = closure.objects.filter(ancestor__in=root_ids)
-        return rows.values(rows._node())
+        return closure.objects.filter(ancestor__in=root_ids).values(closure.node_field)
 
     def descendants_of(self, *roots: "models.Model | int", include_self: bool = True):
         """Every record below ``roots`` (and the roots themselves unless
