@@ -8,7 +8,7 @@ claims, and the total count. PostgreSQL builds the whole JSON document; Python o
 query. The ratio app/floor is the price of Django, DRF and the serializers.
 
 Written for the benchmark, never used by the app: the app's rule lives in
-``core.querysets.marking_q``; ``tests/bench/test_floor.py`` checks both give the same page.
+``core.markings.marking_q``; ``tests/bench/test_floor.py`` checks both give the same page.
 """
 
 from typing import Any

@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from claims.models import Citation, Claim, Topic, UnitInvolvement
 from core.choices import Marking
 from core.forms import JudgementReasonForm, LookupSelect, LookupSelectMultiple
-from core.querysets import may_see_marking
+from core.markings import may_see_marking
 from places.models import Location
 from sources.models import Publication, Source
 from units.models import Unit

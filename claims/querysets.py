@@ -20,7 +20,8 @@ from django.db.models import (
 )
 
 from core.filtersets import is_postgresql
-from core.querysets import MarkedQuerySet, VisibleQuerySet, restrict_marked
+from core.markings import restrict_marked
+from core.querysets import MarkedQuerySet, VisibleQuerySet
 from units.querysets import subtree_ids
 
 # The claim lists' order (Claim.Meta.ordering), which claim_current_occurred_idx serves:

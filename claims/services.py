@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models, transaction
 
 from core.bulk import copy_create, reserve_ids
-from core.querysets import PUBLIC_MARKINGS
+from core.markings import PUBLIC_MARKINGS
 from sources.models import Publication, PublicationPerson, PublicationReference, Source
 
 from .corroboration import (

@@ -30,8 +30,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Marking
 from .forms import with_reason
+from .markings import may_see_marking, restrict_marked
 from .models import ApiToken, ArchivableModel, JudgedModel, MarkedModel, TrackedModel
-from .querysets import may_see_marking, restrict_marked
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
 RECORD_TITLE = "Record"

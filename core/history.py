@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import get_m2m_reverse_field_name
 
-from .querysets import marking_q
+from .markings import marking_q
 
 
 def _default_entry_path() -> str:

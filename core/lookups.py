@@ -6,7 +6,7 @@ from django.db.models import lookups
 class InArray(lookups.In):
     """``field IN (values)``; on PostgreSQL ``field = ANY(%s)`` with the values as one array
     parameter. The SQL text is then the same for one id or two hundred, so a query built on
-    it can be compiled once and run many times (``core.querysets.CompiledRows``); the
+    it can be compiled once and run many times (``core.rows.CompiledRows``); the
     planner reads ``= ANY(array)`` with the same index as ``IN``."""
 
     lookup_name = "in_array"

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from .choices import Marking, choice_values
 from .constraints import validate_constraints
 from .ids import uuid7
+from .trees import ClosureQuerySet
 
 
 class TrackedModel(models.Model):
@@ -154,7 +155,7 @@ class MarkedModel(models.Model):
         help_text="Traffic Light Protocol 2.0: who may see this record.",
     )
     # TLP:AMBER is shared with these groups (and editors), TLP:AMBER+STRICT with these groups
-    # only; see core.querysets.marking_q for the whole rule.
+    # only; see core.markings.marking_q for the whole rule.
     sharing_groups = models.ManyToManyField(
         "auth.Group",
         blank=True,
@@ -238,8 +239,67 @@ class ClosureTreeMixin(models.Model):
         return instance
 
 
+class ClosureBase(models.Model):
+    """One pair (record, a record above it or itself) of a tree's closure table; a tree's own
+    table derives from ``closure_of``, which adds the columns and their indexes."""
+
+    # The foreign key to the record whose row it is (``unit``, ``location``).
+    node_field = ""
+
+    objects = ClosureQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} › {getattr(self, f'{self.node_field}_id')} ({self.depth})"
+
+
+def closure_of(
+    tree: str, node: str, *, db_table: str = "", indexes: tuple[models.Index, ...] = ()
+) -> type[ClosureBase]:
+    """The abstract base of the closure table of ``tree`` ("app_label.Model"), whose rows
+    name their record ``node``: the foreign keys ``node`` and ``ancestor`` and the ``depth``,
+    each pair once, and the index of "everything below X".
+
+    The constraint and index names are ``<node>_ancestor_…`` as the tables were created with.
+    ``db_table`` and the extra ``indexes`` are the table's own Meta, given here: a model that
+    declared a Meta of its own would lose the constraint and index.
+    """
+    meta = {
+        "abstract": True,
+        "constraints": [
+            # Also the index for "is X above this record?" (checking a claim's units, say).
+            models.UniqueConstraint(fields=[node, "ancestor"], name=f"{node}_ancestor_unique"),
+        ],
+        "indexes": [
+            # "Every record below X": an index-only range scan.
+            models.Index(fields=["ancestor", node], name=f"{node}_ancestor_below_idx"),
+            *indexes,
+        ],
+    }
+    if db_table:
+        meta["db_table"] = db_table
+    attrs = {
+        "__module__": __name__,
+        "node_field": node,
+        # No index of their own: the constraint and the index above lead with each column.
+        node: models.ForeignKey(
+            tree, on_delete=models.CASCADE, related_name="ancestor_rows", db_index=False
+        ),
+        "ancestor": models.ForeignKey(
+            tree, on_delete=models.CASCADE, related_name="descendant_rows", db_index=False
+        ),
+        # 0 for the record itself, 1 for its parent, and so on up.
+        "depth": models.PositiveSmallIntegerField(),
+        "Meta": type("Meta", (), meta),
+    }
+    name = f"{tree.rpartition('.')[2]}ClosureBase"
+    return type(name, (ClosureBase,), attrs)
+
+
 class HierarchyMixin(models.Model):
-    """A record with a ``parent`` of its own kind; refuses cycles (see ``core.querysets``)."""
+    """A record with a ``parent`` of its own kind; refuses cycles (see ``core.trees``)."""
 
     class Meta:
         abstract = True

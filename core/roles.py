@@ -1,4 +1,5 @@
-"""The roles as Django groups with model permissions: the one definition of who may write."""
+"""The roles as Django groups with model permissions: the one definition of who may write,
+and a user's roles and groups as read once per request."""
 
 from django.apps import apps as global_apps
 
@@ -85,9 +86,34 @@ def may_use_admin(user) -> bool:
     role away closes the admin at once and there is no flag to fall out of step. What they
     may do there is still decided by the role's model permissions and the markings.
     """
-    # Imported here: core.querysets builds on this module's role names.
-    from .querysets import role_names
-
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not is_reader(user):
         return False
     return user.is_staff or bool(role_names(user) & ADMIN_SITE_ROLES)
+
+
+def is_reader(user) -> bool:
+    """Whether ``user`` is logged in and active: anyone else reads nothing."""
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def user_groups(user) -> dict[int, str]:
+    """``user``'s groups (roles and sharing groups) by id, read once per user object."""
+    if not is_reader(user):
+        return {}
+    cached = getattr(user, "_claimtrace_groups", None)
+    if cached is None:
+        # Cached on the user object like Django's own permission cache: one query a request.
+        cached = dict(user.groups.values_list("pk", "name"))
+        remember_groups(user, cached)
+    return cached
+
+
+def remember_groups(user, groups: dict[int, str]) -> None:
+    """Keep ``user``'s groups for ``user_groups``: read by it, or along with the user (token
+    authentication reads them in its own query)."""
+    user._claimtrace_groups = groups
+
+
+def role_names(user) -> frozenset[str]:
+    """Names of ``user``'s groups (roles and sharing groups)."""
+    return frozenset(user_groups(user).values())

@@ -39,7 +39,7 @@ from django.utils.dateparse import parse_datetime
 from claims.models import Citation, Claim, ClaimRelation, Quantity, Topic, UnitInvolvement
 from claims.services import refresh_corroboration
 from core.history import entry_path, links_not_read
-from core.querysets import may_see_marking, restrict_marked
+from core.markings import may_see_marking, restrict_marked
 from places.models import Location, LocationAlias
 from sources.models import (
     EvidenceFile,

@@ -7,8 +7,7 @@ from django.db.models import F, Q
 from core.choices import choice_values
 from core.history import tracked_history
 from core.indexes import trigram_index
-from core.models import AliasBase, ClosureTreeMixin, HierarchyMixin, TrackedModel
-from core.querysets import ClosureQuerySet
+from core.models import AliasBase, ClosureTreeMixin, HierarchyMixin, TrackedModel, closure_of
 
 from .querysets import LocationQuerySet
 
@@ -92,7 +91,10 @@ class Location(HierarchyMixin, ClosureTreeMixin, TrackedModel):
             raise ValidationError({missing: "Give both latitude and longitude, or neither."})
 
 
-class LocationAncestor(models.Model):
+class LocationAncestor(
+    # The table keeps the name it had when places lived in the claims app.
+    closure_of("places.Location", "location", db_table="claims_locationancestor")
+):
     """One pair (place, a place it is inside or itself) of the places' closure table.
 
     "Claims at Ukraine or anywhere inside it" is the index range ``ancestor_id = Ukraine``
@@ -102,33 +104,6 @@ class LocationAncestor(models.Model):
     it, bulk paths call ``LocationAncestor.objects.rebuild()``), so it has no history and no
     admin. As ``units.UnitAncestor``.
     """
-
-    # No index of their own: the two below lead with each column.
-    location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, related_name="ancestor_rows", db_index=False
-    )
-    ancestor = models.ForeignKey(
-        Location, on_delete=models.CASCADE, related_name="descendant_rows", db_index=False
-    )
-    # 0 for the place itself, 1 for the place it is in, and so on up.
-    depth = models.PositiveSmallIntegerField()
-
-    objects = ClosureQuerySet.as_manager()
-
-    class Meta:
-        db_table = "claims_locationancestor"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["location", "ancestor"], name="location_ancestor_unique"
-            ),
-        ]
-        indexes = [
-            # "Every place inside X": an index-only range scan.
-            models.Index(fields=["ancestor", "location"], name="location_ancestor_below_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ancestor_id} › {self.location_id} ({self.depth})"
 
 
 class LocationAlias(AliasBase):

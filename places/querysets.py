@@ -1,6 +1,6 @@
 """Loading rules of places."""
 
-from core.querysets import ClosureKeptQuerySet
+from core.trees import ClosureKeptQuerySet
 
 
 class LocationQuerySet(ClosureKeptQuerySet):

@@ -4,7 +4,9 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Prefetch
 
-from core.querysets import MarkedQuerySet, TreeQuerySet, VisibleQuerySet, restrict_marked
+from core.markings import restrict_marked
+from core.querysets import MarkedQuerySet, VisibleQuerySet
+from core.trees import TreeQuerySet
 
 
 # django-stubs types as_manager() per queryset class, deriving this one's manager from the first

@@ -508,7 +508,7 @@ def rich_world(viewer):
 # Queries of every list, in order: the session, the user, COUNT(*) for the page, the page,
 # then one query per prefetched relation and one per batch loaded by ``prepare_page``. Lists
 # of marked records (claims, citations, publications) also read the reader's groups, once per
-# request, for the marking rule (core.querysets.marking_q).
+# request, for the marking rule (core.markings.marking_q).
 LIST_QUERIES = {
     # session, user, count (PostgreSQL's estimate first, then up to the limit: claims reach
     # millions, ClaimQuerySet.estimate_count_first), claims (+authors), topics, locations,

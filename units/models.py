@@ -14,8 +14,8 @@ from core.models import (
     ClosureTreeMixin,
     HierarchyMixin,
     TrackedModel,
+    closure_of,
 )
-from core.querysets import ClosureQuerySet
 
 from .querysets import UnitQuerySet
 
@@ -145,7 +145,19 @@ class Unit(HierarchyMixin, ClosureTreeMixin, ArchivableModel, TrackedModel):
         return Unit.objects.orbat_paths([self.pk]).get(self.pk, self.short_name)
 
 
-class UnitAncestor(models.Model):
+class UnitAncestor(
+    closure_of(
+        "units.Unit",
+        "unit",
+        indexes=(
+            # A page's unit chains (``orbat_path_rows``), nearest first: an index-only scan
+            # per unit. Read through the unique index, every row came from the table too
+            # (bench/README.md). Not the unique index with the depth INCLUDEd: SQLite has
+            # no such index.
+            models.Index(fields=["unit", "depth", "ancestor"], name="unit_ancestor_chain_idx"),
+        ),
+    )
+):
     """One pair (unit, a unit above it or itself) of the ORBAT's closure table.
 
     "Every unit below X" is one index range (``ancestor_id = X``) that PostgreSQL estimates
@@ -154,37 +166,6 @@ class UnitAncestor(models.Model):
     million claims and 20,000 units. Derived from ``Unit.parent`` (``Unit.save()`` keeps it,
     bulk paths call ``UnitAncestor.objects.rebuild()``), so it has no history and no admin.
     """
-
-    # No index of their own: the two below lead with each column.
-    unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="ancestor_rows", db_index=False
-    )
-    ancestor = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="descendant_rows", db_index=False
-    )
-    # 0 for the unit itself, 1 for its parent, and so on up.
-    depth = models.PositiveSmallIntegerField()
-
-    objects = ClosureQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            # Also the index for "is X above this unit?" (walking claims, checking each unit).
-            models.UniqueConstraint(fields=["unit", "ancestor"], name="unit_ancestor_unique"),
-        ]
-        indexes = [
-            # "Every unit below X": an index-only range scan.
-            models.Index(fields=["ancestor", "unit"], name="unit_ancestor_below_idx"),
-            # A page's unit chains (``orbat_path_rows``), nearest first: an index-only scan
-            # per unit. Read through the unique index, every row came from the table too:
-            # 747 buffers against 310 for a page's hundred units, 2.9 ms against 1.5 (and at
-            # the default random_page_cost of 4, a read of the whole closure: 26 ms cold).
-            # Not the unique index with the depth INCLUDEd: SQLite has no such index.
-            models.Index(fields=["unit", "depth", "ancestor"], name="unit_ancestor_chain_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ancestor_id} › {self.unit_id} ({self.depth})"
 
 
 class UnitAlias(AliasBase):

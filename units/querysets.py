@@ -1,4 +1,4 @@
-"""Loading rules and ORBAT tree queries for units (the closure's upkeep is core.querysets')."""
+"""Loading rules and ORBAT tree queries for units (the closure's upkeep is core.trees')."""
 
 from collections import defaultdict
 
@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from core.querysets import ClosureKeptQuerySet, CompiledRows, VisibleQuerySet
+from core.querysets import VisibleQuerySet
+from core.rows import CompiledRows
+from core.trees import ClosureKeptQuerySet
 
 
 def _closure():
@@ -46,7 +48,7 @@ def joined_paths(rows: list[dict]) -> dict[int, str]:
     return {unit_id: " › ".join(chain) for unit_id, chain in names.items()}
 
 
-# The same SQL for every page: compiled once (core.querysets.CompiledRows).
+# The same SQL for every page: compiled once (core.rows.CompiledRows).
 _PATHS = CompiledRows(orbat_path_rows)
 
 

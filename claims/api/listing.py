@@ -32,7 +32,8 @@ from rest_framework.settings import api_settings
 from claims.fields import API_FIELDS, Render
 from claims.models import Citation, Claim, Quantity, Topic, UnitInvolvement
 from claims.querysets import page_citations, page_relations
-from core.querysets import CompiledRows, fetch_together, marking_signature
+from core.markings import marking_signature
+from core.rows import CompiledRows, fetch_together
 from places.models import Location
 from sources.models import Publication
 from units.querysets import joined_paths, orbat_path_rows

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# A frozen copy of LocationAncestor.objects.rebuild() (core.querysets.ClosureQuerySet): walk up
+# A frozen copy of LocationAncestor.objects.rebuild() (core.trees.ClosureQuerySet): walk up
 # from every place at once, keep each pair at its smallest depth (a cycle written around
 # save() stops at 64). WITH RECURSIVE runs on PostgreSQL and SQLite alike.
 FILL = """

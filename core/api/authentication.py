@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 
 from core.api.throttles import FailedTokenThrottle
 from core.models import ApiToken
-from core.querysets import remember_groups
+from core.roles import remember_groups
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):

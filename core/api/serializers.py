@@ -13,8 +13,8 @@ from simple_history.utils import update_change_reason
 from core.api.fields import NameRelatedField
 from core.choices import Marking
 from core.history import record_creation
+from core.markings import may_see_marking
 from core.models import ApiToken, JudgedModel, MarkedModel
-from core.querysets import may_see_marking
 
 
 class StampedModelSerializer(serializers.ModelSerializer):

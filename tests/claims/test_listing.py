@@ -264,7 +264,7 @@ def test_a_reader_who_joins_a_sharing_group_sees_its_evidence_on_the_next_read(r
 
 
 def test_the_marking_signature_tells_apart_what_the_rule_reads(editor, outsider):
-    from core.querysets import marking_signature
+    from core.markings import marking_signature
 
     team = Group.objects.create(name="Desk")
     signatures = {marking_signature(editor), marking_signature(outsider)}

@@ -1,4 +1,4 @@
-"""Queries compiled once (core.querysets.CompiledRows) on the ``in_array`` lookup
+"""Queries compiled once (core.rows.CompiledRows) on the ``in_array`` lookup
 (core.lookups.InArray): the ORM's rows, for less work per call."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Citation, Claim
-from core.querysets import CompiledRows, fetch_together
+from core.rows import CompiledRows, fetch_together
 from tests.factories import CitationFactory, ClaimFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db

@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 
-# What each persona may not see (core.querysets.marking_q): editors see every AMBER record.
+# What each persona may not see (core.markings.marking_q): editors see every AMBER record.
 HIDDEN_MARKINGS = {
     "outsider": ("amber", "amber+strict", "red"),
     "editor": ("amber+strict", "red"),

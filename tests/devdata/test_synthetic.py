@@ -14,6 +14,7 @@ from core.querysets import PUBLIC_MARKINGS
 from devdata.synthetic import Plan, generate
 from places.models import Location, LocationAncestor
 from sources.models import Publication, PublicationReference, Source
+from tests.closure import stored_closure, walked_closure
 from tests.factories import ClaimFactory
 from units.models import Unit, UnitAncestor
 
@@ -96,15 +97,8 @@ def test_places_have_their_closure_after_the_copy():
     """GIVEN places written by COPY (no save()) THEN the places' closure holds every place
     and each place above it, so "claims in this country" finds claims at its villages."""
     generate(claims=N, seed=1)
-    parents = dict(Location.objects.values_list("pk", "parent_id"))
-    walked = set()
-    for place in parents:
-        above, depth = place, 0
-        while above is not None:
-            walked.add((place, above, depth))
-            above, depth = parents[above], depth + 1
-    stored = set(LocationAncestor.objects.values_list("location_id", "ancestor_id", "depth"))
-    assert stored == walked
+    stored = stored_closure(LocationAncestor)
+    assert stored == walked_closure(LocationAncestor)
     assert max(depth for _, _, depth in stored) >= 3
 
 

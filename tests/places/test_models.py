@@ -10,6 +10,7 @@ from django.db import connection
 from claims import querysets
 from claims.models import Claim
 from places.models import Location, LocationAncestor
+from tests.closure import stored_closure, walked_closure
 from tests.factories import ClaimFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,26 +35,10 @@ def places():
     }
 
 
-def stored_closure() -> set[tuple[int, int, int]]:
-    return set(LocationAncestor.objects.values_list("location_id", "ancestor_id", "depth"))
-
-
-def walked_closure() -> set[tuple[int, int, int]]:
-    """(place, place above or itself, depth) for every place, walked in Python."""
-    parents = dict(Location.objects.values_list("pk", "parent_id"))
-    rows = set()
-    for place in parents:
-        above, depth = place, 0
-        while above is not None:
-            rows.add((place, above, depth))
-            above, depth = parents[above], depth + 1
-    return rows
-
-
 def test_new_places_have_their_rows(places):
-    assert (places["town"].pk, places["ukraine"].pk, 3) in stored_closure()
-    assert stored_closure() == walked_closure()
-    assert len(stored_closure()) == 4 + 3 + 2 + 1 + 2 + 1
+    assert (places["town"].pk, places["ukraine"].pk, 3) in stored_closure(LocationAncestor)
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
+    assert len(stored_closure(LocationAncestor)) == 4 + 3 + 2 + 1 + 2 + 1
 
 
 def test_moving_a_place_moves_everything_inside_it(places):
@@ -62,7 +47,7 @@ def test_moving_a_place_moves_everything_inside_it(places):
     raion = places["raion"]
     raion.parent = places["kursk"]
     raion.save()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
     assert set(Location.objects.descendants_of(places["ukraine"])) == {
         places["ukraine"],
         places["oblast"],
@@ -78,7 +63,7 @@ def test_deleting_a_place_deletes_its_rows(places):
     town = places["town"].pk
     places["town"].delete()
     assert not LocationAncestor.objects.filter(location=town).exists()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
 
 
 def test_bulk_writes_rebuild_it_and_so_does_the_migration(places):
@@ -86,14 +71,14 @@ def test_bulk_writes_rebuild_it_and_so_does_the_migration(places):
     closure is recomputed: after those paths, by rebuild(), and by the migration's fill."""
     Location.objects.bulk_create([Location(name="Avdiivka", kind="settlement")])
     Location.objects.filter(name="Avdiivka").update(parent=places["raion"])
-    assert stored_closure() == walked_closure()
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
     LocationAncestor.objects.all().delete()
     LocationAncestor.objects.rebuild()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
     migration = importlib.import_module("claims.migrations.0010_location_closure")
     LocationAncestor.objects.all().delete()
     migration.fill(None, SimpleNamespace(connection=connection))
-    assert stored_closure() == walked_closure()
+    assert stored_closure(LocationAncestor) == walked_closure(LocationAncestor)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import UnitInvolvement
+from tests.closure import stored_closure, walked_closure
 from tests.factories import UnitFactory, UnitInvolvementFactory
 from units.models import Unit, UnitAncestor, UnitHonorific
 
@@ -142,29 +143,13 @@ def test_honorific_date_is_normalised_to_its_period(orbat):
 # -- the closure table (UnitAncestor)
 
 
-def stored_closure() -> set[tuple[int, int, int]]:
-    return set(UnitAncestor.objects.values_list("unit_id", "ancestor_id", "depth"))
-
-
-def walked_closure() -> set[tuple[int, int, int]]:
-    """(unit, ancestor, depth) for every unit and everything above it, walked in Python."""
-    parents = dict(Unit.objects.values_list("pk", "parent_id"))
-    rows = set()
-    for unit in parents:
-        above, depth = unit, 0
-        while above is not None:
-            rows.add((unit, above, depth))
-            above, depth = parents[above], depth + 1
-    return rows
-
-
 def test_closure_rows_of_new_units(orbat):
     """GIVEN units created through save() THEN each has a row for itself and one per unit
     above it, with the distance."""
-    assert (orbat["storm"].pk, orbat["district"].pk, 3) in stored_closure()
-    assert (orbat["fleet"].pk, orbat["fleet"].pk, 0) in stored_closure()
-    assert stored_closure() == walked_closure()
-    assert len(stored_closure()) == 4 + 3 + 2 + 1 + 1
+    assert (orbat["storm"].pk, orbat["district"].pk, 3) in stored_closure(UnitAncestor)
+    assert (orbat["fleet"].pk, orbat["fleet"].pk, 0) in stored_closure(UnitAncestor)
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
+    assert len(stored_closure(UnitAncestor)) == 4 + 3 + 2 + 1 + 1
 
 
 def test_moving_a_unit_moves_its_whole_subtree(orbat, django_assert_max_num_queries):
@@ -176,7 +161,7 @@ def test_moving_a_unit_moves_its_whole_subtree(orbat, django_assert_max_num_quer
     # The cycle check, the save and its history, and two statements for the whole subtree.
     with django_assert_max_num_queries(8):
         brigade.save()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
     assert set(orbat["district"].descendants()) == {orbat["army"]}
     assert set(orbat["fleet"].descendants()) == {orbat["brigade"], orbat["storm"]}
 
@@ -185,11 +170,11 @@ def test_moving_a_unit_to_the_top_and_back(orbat):
     army = orbat["army"]
     army.parent = None
     army.save()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
     assert not orbat["district"].descendants().exists()
     army.parent = orbat["fleet"]
     army.save()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
 
 
 def test_saving_without_moving_leaves_the_closure_alone(orbat):
@@ -205,14 +190,14 @@ def test_saving_without_moving_leaves_the_closure_alone(orbat):
     moved = Unit.objects.only("pk", "name", "version").get(pk=orbat["storm"].pk)
     moved.parent_id = orbat["army"].pk
     moved.save()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
 
 
 def test_deleting_a_unit_deletes_its_rows(orbat):
     storm = orbat["storm"].pk
     orbat["storm"].delete()
     assert not UnitAncestor.objects.filter(unit=storm).exists()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
 
 
 def test_rebuild_and_writes_around_save_keep_it_right(orbat):
@@ -220,17 +205,17 @@ def test_rebuild_and_writes_around_save_keep_it_right(orbat):
     recomputed: rebuild() from the parents alone, and after those two bulk paths."""
     UnitAncestor.objects.all().delete()
     UnitAncestor.objects.rebuild()
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
 
     Unit.objects.bulk_create([Unit(name="1st Battalion", country="RU", echelon="battalion")])
     Unit.objects.filter(name="1st Battalion").update(parent=orbat["storm"])
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
     assert Unit.objects.get(name="1st Battalion") in orbat["district"].descendants()
 
 
 def test_rebuild_stops_on_a_cycle_written_in_raw_sql(orbat):
     Unit.objects.filter(pk=orbat["district"].pk).update(parent=orbat["storm"].pk)
-    rows = stored_closure()
+    rows = stored_closure(UnitAncestor)
     # Every pair of the cycle once, at its nearest distance.
     assert (orbat["district"].pk, orbat["storm"].pk, 1) in rows
     assert (orbat["storm"].pk, orbat["district"].pk, 3) in rows
@@ -243,4 +228,4 @@ def test_the_migration_fills_the_closure_of_existing_units(orbat):
     migration = importlib.import_module("units.migrations.0004_unit_ancestor_closure")
     UnitAncestor.objects.all().delete()
     migration.fill(None, SimpleNamespace(connection=connection))
-    assert stored_closure() == walked_closure()
+    assert stored_closure(UnitAncestor) == walked_closure(UnitAncestor)
