@@ -241,8 +241,14 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
                 raise ValidationError({"occurred_end": "The end date is before the start date."})
 
     def save(self, *args, **kwargs) -> None:
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
+    def normalise_dates(self) -> None:
+        """Widen the occurrence to whole periods of its precision, as it is stored."""
         # Store whole periods so range filters compare like with like: "October 2024" is
-        # 1–31 October, "Fall 2024" is 1 September – 30 November.
+        # 1–31 October, "Fall 2024" is 1 September – 30 November. The importer calls this
+        # before comparing a record with the stored row, so an unchanged one is not saved.
         if self.occurred_start:
             precision = self.occurred_precision
             self.occurred_start = period_start(self.occurred_start, precision)
@@ -250,7 +256,6 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
                 self.occurred_end = period_end(self.occurred_end, precision)
             elif not self.ongoing:
                 self.occurred_end = period_end(self.occurred_start, precision)
-        super().save(*args, **kwargs)
 
 
 class Quantity(models.Model):

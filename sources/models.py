@@ -230,9 +230,13 @@ class Publication(ArchivableModel, TrackedModel, MarkedModel):
         return format_date(self.published_on, self.published_precision)
 
     def save(self, *args, **kwargs) -> None:
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
+    def normalise_dates(self) -> None:
+        """The publication date as stored: the first day of its period."""
         if self.published_on:
             self.published_on = period_start(self.published_on, self.published_precision)
-        super().save(*args, **kwargs)
 
 
 def compute_sha256(file) -> str:

@@ -125,7 +125,7 @@ def _occurred_display(row: dict, prefix: str) -> str:
 
 
 # The related rows that need no marking rule: the same SQL for every page and reader,
-# compiled once (core.querysets.CompiledRows).
+# compiled once (core.rows.CompiledRows).
 _TOPIC_ROWS = CompiledRows(
     lambda ids: (
         Claim.topics.through.objects.filter(claim_id__in_array=ids)

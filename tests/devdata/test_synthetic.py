@@ -10,7 +10,7 @@ from django.db.models import Count
 from claims.models import Citation, Claim, UnitInvolvement
 from claims.services import corroboration_for, refresh_corroboration
 from core.choices import Marking
-from core.querysets import PUBLIC_MARKINGS
+from core.markings import PUBLIC_MARKINGS
 from devdata.synthetic import Plan, generate
 from places.models import Location, LocationAncestor
 from sources.models import Publication, PublicationReference, Source
