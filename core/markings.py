@@ -81,6 +81,10 @@ def marking_signature(user) -> MarkingSignature:
     """What the marking rule reads of ``user`` (its groups read once per user object)."""
     if not is_reader(user):
         return MarkingSignature()
+    if user.is_superuser:
+        # The rule lets a superuser see everything: nothing else of them is read, not even
+        # their groups (a query), and every superuser shares the one compiled query.
+        return MarkingSignature(reader=True, superuser=True)
     return MarkingSignature(
         reader=True,
         user_id=user.pk,
