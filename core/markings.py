@@ -82,7 +82,8 @@ def marking_signature(user) -> MarkingSignature:
     if not is_reader(user):
         return MarkingSignature()
     if user.is_superuser:
-        # The rule reads nothing else of a superuser (they see everything): no group query.
+        # The rule lets a superuser see everything: nothing else of them is read, not even
+        # their groups (a query), and every superuser shares the one compiled query.
         return MarkingSignature(reader=True, superuser=True)
     return MarkingSignature(
         reader=True,
