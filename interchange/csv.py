@@ -5,8 +5,9 @@ per chunk, so the number of queries grows with the number of chunks, never of ro
 carries readable columns (places, units with their roles, the grade, sources) next to the
 columns an import reads; the readable ones are ignored on import (``*_IMPORT_COLUMNS``).
 
-Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``) are
-written with a leading apostrophe, which the import strips again.
+Cells that a spreadsheet would run as a formula or a DDE call (starting with ``=``, ``+``,
+``-``, ``@``, ``|``, their full-width forms, a tab or a carriage return) are written with a
+leading apostrophe, which the import strips again.
 """
 
 import csv
@@ -61,7 +62,22 @@ UNIT_IMPORT_COLUMNS = (
     "description",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets read the full-width forms (U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠, U+FF5C ｜)
+# as the ASCII ones when they decide what a cell is.
+_FORMULA_START = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "|",
+    "\t",
+    "\r",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+    "\uff5c",
+)
 
 
 def _cell(value: Any) -> str:
