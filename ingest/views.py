@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from claims.models import Claim, ClaimKind
 from core.views import EditorPageMixin
-from ingest.api.views import AcceptRequestSerializer
+from ingest.api.serializers import AcceptRequestSerializer
 from ingest.draft import build_draft
 from ingest.forms import IngestForm
 from ingest.services import IngestError, accept_draft
