@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -272,11 +273,30 @@ class DomainViewSet(viewsets.ModelViewSet):
         # DRF's UpdateModelMixin.update, answering with ``write_answer`` (``perform_update``
         # re-reads the record, so no stale prefetched relation is rendered).
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
+        with transaction.atomic():
+            # The row is locked before it is read: a concurrent write to the same record waits
+            # here and then starts from what the other committed, so a PATCH never writes back
+            # the old value of a field another client changed meanwhile.
+            self.lock_row()
+            instance = self.get_object()
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
         return Response(self.write_answer(serializer))
+
+    def lock_row(self) -> None:
+        """Lock the row the URL names until the transaction ends (nothing if there is none;
+        ``get_object`` then answers 404 as usual)."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        model = self.get_queryset_model()
+        try:
+            rows = model._default_manager.select_for_update().filter(
+                **{self.lookup_field: self.kwargs[lookup]}
+            )
+            list(rows.values_list("pk"))
+        except (TypeError, ValueError, DjangoValidationError):
+            # Not an id at all: ``get_object`` answers 404 as for any unknown id.
+            return
 
     def destroy(self, request, *args, **kwargs):
         if self.wants_archived() and not self.wants_purge():
