@@ -347,14 +347,19 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
             try:
                 claim = self.save(parts)
             except StaleEdit as stale:
-                # Nothing was saved. Show what the other editor changed and let this editor
-                # save again knowingly: the form now carries the current version.
-                data = request.POST.copy()
-                data["version"] = stale.current_version
+                # Nothing was saved. Show the claim as it is now with this editor's own changes
+                # on top, the other editor's changes listed and the fields both changed marked,
+                # so that saving again keeps both edits; the form carries the current version.
+                # Read again: validating the forms wrote the posted values onto ``claim``.
+                current = Claim.objects.get(pk=claim.pk)
+                data, conflicts = rebase_edit(parts["form"], current, stale, user=request.user)
+                claim = current
                 parts = self.build_forms(claim, data)
                 for part in parts.values():
                     part.is_valid()
                 parts["form"].add_error(None, stale.message)
+                for name, message in conflicts.items():
+                    parts["form"].add_error(name, message)
                 return self.render_to_response(
                     self.get_context_data(claim=claim, stale_changes=stale.entries, **parts),
                     status=409,
@@ -419,19 +424,77 @@ class ClaimEditMixin(EditorPageMixin, TemplateView):
         if started_from is None or current.version == started_from:
             return
         newer = [entry for entry in change_log(current) if (entry.version or 0) > started_from]
-        raise StaleEdit(current.version, newer)
+        raise StaleEdit(current.version, newer, started_from)
+
+
+def _as_data(value: Any) -> str | None:
+    """A model value as a form posts it (None: the field is left out, an unticked box)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def rebase_edit(
+    posted: ClaimForm, current: Claim, stale: "StaleEdit", user: Any
+) -> tuple[Any, dict[str, str]]:
+    """The data of a stale edit moved onto the current claim: each field the editor changed
+    keeps their value, every other field takes the current one (what the other editor saved).
+    Returns that data and a message for each field both changed to different values.
+
+    What the editor started from is the claim's history row of the version their form
+    carried. Many-to-many fields (topics, places, sharing) keep what the editor sent."""
+    data = posted.data.copy()
+    data["version"] = current.version
+    started = (
+        current.history.filter(version=stale.started_from).order_by("-history_id").first()
+        if stale.started_from is not None
+        else None
+    )
+    if started is None:
+        return data, {}
+    before = ClaimForm(instance=started.instance, user=user)
+    now = ClaimForm(instance=current, user=user)
+    who = stale.who
+    conflicts = {}
+    for name, field in posted.fields.items():
+        if name in ("version", "change_reason") or isinstance(
+            field, forms.ModelMultipleChoiceField
+        ):
+            continue
+        base, theirs = before[name].value(), now[name].value()
+        if base == theirs:
+            continue  # only this editor may have changed it: their value stands
+        if not field.has_changed(base, posted[name].data):
+            raw = _as_data(theirs)
+            if raw is None:
+                data.pop(name, None)
+            else:
+                data[name] = raw
+        elif field.has_changed(theirs, posted[name].data):
+            shown = now[name].value()
+            conflicts[name] = (
+                f"{who} changed this to “{shown if shown not in (None, '') else '(empty)'}” "
+                "while you were editing; yours is kept here. Check which should stand."
+            )
+    return data, conflicts
 
 
 class StaleEdit(Exception):
     """The claim changed since the editor opened the form."""
 
-    def __init__(self, current_version: int, entries: list) -> None:
+    def __init__(self, current_version: int, entries: list, started_from: int | None) -> None:
         self.current_version = current_version
         self.entries = entries
-        who = ", ".join(sorted({entry.user or "someone" for entry in entries})) or "someone"
+        self.started_from = started_from
+        self.who = ", ".join(sorted({entry.user or "someone" for entry in entries})) or "someone"
         self.message = (
-            f"{who} saved this claim while you were editing it; nothing of yours was saved. "
-            "Their changes are listed below: check them, adjust your edit, and save again."
+            f"{self.who} saved this claim while you were editing it; nothing of yours was "
+            "saved. The form now shows the claim as it is with your changes on top, and their "
+            "changes are listed below; fields you both changed are marked. Check, then save."
         )
         super().__init__(self.message)
 

@@ -309,6 +309,52 @@ def test_stale_page_save_is_refused_with_what_changed(client, editor):
     assert claim.title == "Mine"
 
 
+def test_a_stale_page_save_reshows_the_current_claim_with_the_editors_changes_on_top(
+    client, editor
+):
+    """GIVEN an editor who opened the edit page, and a colleague who then changed the notes
+    WHEN the editor saves a new title (notes untouched)
+    THEN the re-shown form holds their title and the colleague's notes, so pressing Save
+    again keeps both changes; a field both changed is marked with the colleague's value."""
+    claim = ClaimFactory(title="Original", notes="Old notes")
+    client.force_login(editor)
+    opened_at = client.get(f"/claims/{claim.pk}/edit/").context["form"]["version"].value()
+    with entry_path("api"):
+        claim.notes = "The colleague's notes"
+        claim.save()
+    data = {
+        **claim_data(title="Mine", statement=claim.statement, confidence="", notes="Old notes"),
+        **formset_data("citations", []),
+        **formset_data("involvements", []),
+        "version": opened_at,
+    }
+
+    response = client.post(f"/claims/{claim.pk}/edit/", data)
+
+    assert response.status_code == 409
+    form = response.context["form"]
+    assert form["title"].value() == "Mine"
+    assert form["notes"].value() == "The colleague's notes"
+    assert not form.has_error("notes") and not form.has_error("title")
+    # Save again, as the page invites, with what it shows.
+    again = {**data, "notes": form["notes"].value(), "version": form["version"].value()}
+    assert client.post(f"/claims/{claim.pk}/edit/", again).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.title, claim.notes) == ("Mine", "The colleague's notes")
+
+    # Both change the notes: the editor's value is kept and the field names the other one.
+    opened_at = claim.version
+    with entry_path("api"):
+        claim.notes = "Second colleague note"
+        claim.save()
+    clash = {**again, "notes": "My notes", "version": opened_at}
+    response = client.post(f"/claims/{claim.pk}/edit/", clash)
+    assert response.status_code == 409
+    form = response.context["form"]
+    assert form["notes"].value() == "My notes"
+    assert "Second colleague note" in " ".join(form.errors["notes"])
+
+
 def test_an_archived_unit_is_refused_as_a_filter_value(editor_api):
     unit = UnitInvolvementFactory().unit
     assert editor_api.get(f"/api/claims/?unit={unit.pk}").status_code == 200
