@@ -21,7 +21,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
@@ -32,6 +32,7 @@ from .choices import Marking
 from .forms import with_reason
 from .markings import may_see_marking, restrict_marked
 from .models import ApiToken, ArchivableModel, JudgedModel, MarkedModel, TrackedModel
+from .roles import ROLES
 
 RECORD_FIELDS: tuple[str, ...] = ("uuid", "created_at", "created_by", "updated_at", "updated_by")
 RECORD_TITLE = "Record"
@@ -444,7 +445,34 @@ class RoleUserAdmin(UserAdmin):
     Only a superuser makes superusers, grants permissions outside the roles, or changes a
     superuser's account (its password included): otherwise the admin role could make itself
     a superuser and read every TLP:RED record.
+
+    Sharing groups (every group that is not a role) open TLP:AMBER+STRICT records to their
+    members, so who joins one is decided by its members: the admin role grants roles, and
+    adds people only to the sharing groups it is in itself; a superuser to any. Memberships
+    the admin may not grant are neither shown nor removed when it edits an account.
     """
+
+    def grantable_groups(self, request: HttpRequest) -> models.QuerySet[Group]:
+        """The groups ``request.user`` may add people to or take them out of."""
+        if request.user.is_superuser:
+            return Group.objects.all()
+        mine = request.user.groups.values("pk")
+        return Group.objects.filter(models.Q(name__in=ROLES) | models.Q(pk__in=mine))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = self.grantable_groups(request).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The form lists only grantable groups; keep the account's other memberships.
+        kept = []
+        if change and not request.user.is_superuser:
+            grantable = self.grantable_groups(request).values("pk")
+            kept = list(form.instance.groups.exclude(pk__in=grantable))
+        super().save_related(request, form, formsets, change)
+        if kept:
+            form.instance.groups.add(*kept)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))

@@ -6,6 +6,8 @@ from django.apps import apps as global_apps
 DOMAIN_APPS = ("sources", "units", "places", "claims")
 
 VIEWER, ANALYST, EDITOR, ADMIN = "viewer", "analyst", "editor", "admin"
+# The groups that are roles; every other group is a sharing group.
+ROLES = (VIEWER, ANALYST, EDITOR, ADMIN)
 
 # Models an analyst may add and change: claims and the evidence attached to them.
 ANALYST_MODELS = ("claim", "citation", "quantity", "unitinvolvement", "claimrelation")

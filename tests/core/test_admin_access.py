@@ -147,3 +147,53 @@ def test_the_admin_role_still_assigns_roles(client, admin_user, viewer):
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert list(viewer.groups.all()) == [editors]
+
+
+def _account_form(user, groups) -> dict:
+    return {
+        "username": user.username,
+        "is_active": "on",
+        "groups": [str(group.pk) for group in groups],
+        "date_joined_0": "2025-02-20",
+        "date_joined_1": "10:00:00",
+    }
+
+
+def test_the_admin_role_cannot_join_a_sharing_group_it_is_not_in(client, admin_user):
+    """GIVEN a sharing group the admin role is not in (it opens AMBER+STRICT records)
+    WHEN the admin adds itself to it THEN the group is not offered and the membership not made."""
+    desk = Group.objects.create(name="Kursk desk")
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[admin_user.pk])
+    assert desk not in client.get(url).context["adminform"].form.fields["groups"].queryset
+
+    response = client.post(url, _account_form(admin_user, [*admin_user.groups.all(), desk]))
+
+    assert response.status_code == 200
+    assert "groups" in response.context["adminform"].form.errors
+    assert not admin_user.groups.filter(pk=desk.pk).exists()
+
+
+def test_the_admin_role_keeps_memberships_it_cannot_grant(client, admin_user, viewer):
+    """Editing an account does not drop it from sharing groups the admin may not manage."""
+    desk = Group.objects.create(name="Kursk desk")
+    viewer.groups.add(desk)
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[viewer.pk])
+
+    response = client.post(url, _account_form(viewer, [Group.objects.get(name=EDITOR)]))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert set(viewer.groups.values_list("name", flat=True)) == {EDITOR, "Kursk desk"}
+
+
+def test_a_member_of_a_sharing_group_may_add_others_to_it(client, admin_user, viewer):
+    desk = Group.objects.create(name="Kursk desk")
+    admin_user.groups.add(desk)
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[viewer.pk])
+
+    response = client.post(url, _account_form(viewer, [*viewer.groups.all(), desk]))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert viewer.groups.filter(pk=desk.pk).exists()
