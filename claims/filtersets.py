@@ -41,8 +41,8 @@ class ClaimFilterSet(BaseFilterSet):
         label="Topic (slug)",
     )
     # distinct=False on columns of the claim itself: django-filter's default DISTINCT made
-    # PostgreSQL sort every match, all columns, to drop duplicates there cannot be (a status
-    # held by 87,000 of a million claims: 264 ms; the page alone, walked in list order: ms).
+    # PostgreSQL sort every match, all columns, to drop duplicates there cannot be, where the
+    # page alone can be read walking the list order.
     status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False)
     kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices, distinct=False)
     confidence = django_filters.MultipleChoiceFilter(choices=Confidence.choices, distinct=False)

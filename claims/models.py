@@ -160,8 +160,8 @@ class Claim(JudgedModel, ArchivableModel, TrackedModel, MarkedModel):
         # (migration 0005_search_indexes); they are not model fields, so no query loads them.
         indexes = [
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
-            # Newest first with undated claims last (3% of them: first, they filled the first
-            # 600 pages of a million), the order of the API and the pages alike.
+            # Newest first with undated claims last (first, they filled the API's first
+            # pages), the order of the API and the pages alike.
             models.Index(
                 F("occurred_start").desc(nulls_last=True),
                 F("id").desc(),

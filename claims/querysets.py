@@ -31,22 +31,18 @@ NEWEST_FIRST = (F("occurred_start").desc(nulls_last=True), "-pk")
 # Walking the list in date order and checking each claim finds a battalion's 100 claims only
 # after most of a million; and PostgreSQL will not drive from the involvements by itself, as it
 # charges the marking rule's sharing subquery again for every claim it would look up by key.
-# At a million claims (load 3 on 2 cores): a subtree with 1,500 involvements takes 1.2 s a
-# request walking, 0.25 s by id; past 5,000 ids, planning and reading them cost as much as the
-# walk (10,000: 0.7 s either way).
+# Past this many ids, planning and reading them cost as much as the walk (bench/README.md).
 FEW_INVOLVEMENTS = 5000
 # Up to this many units, a subtree is given to the claim query as a list of ids: checking a
-# claim's units against a hashed list is cheaper than probing the closure for each (a district
-# of 200 units: 40 ms against 150 ms for the count); a longer list costs more to plan than it
-# saves (a top-level unit's 15,000 units: 130 ms to count, 210 ms for the page).
+# claim's units against a hashed list is cheaper than probing the closure for each; a longer
+# list costs more to plan than it saves.
 FEW_UNITS = 1000
 # The text search configuration of the stored vector (migration claims 0005_search_indexes).
 SEARCH_CONFIG = "english"
 # How many matches are ranked by relevance: the most recent ones. Ranking reads each match's
 # vector, which for a broad word (100,000 claims of a million) costs more than a whole page's
 # time budget; older matches follow the ranked ones, newest first. Finding them walks the
-# claims newest first: for a word in 4% of the claims, 1,000 matches meant reading 23,000
-# claims (90 ms at a million claims), 200 about 4,600.
+# claims newest first, so every match ranked is more claims read.
 RANKED_MATCHES = 200
 
 
@@ -77,8 +73,8 @@ def page_citations(user=None):
     if user is None:
         return citations
     # Not Citation.visible_to(user): its claim-side rule JOINs the claims under the marking
-    # condition, and PostgreSQL answered with a scan of every claim (1.3 s a page at a
-    # million claims, against 38 ms for the publication side alone).
+    # condition, and PostgreSQL answered with a scan of every claim, where the publication
+    # side alone reads only the page's rows.
     return citations.visible_from_claim(user)
 
 
@@ -248,10 +244,10 @@ class ClaimQuerySet(MarkedQuerySet):
         Who speaks for the source (its affiliation subtree) and the publications quoting them
         are read first, as id lists, and the claims checked with ``EXISTS`` on their
         citations: PostgreSQL then estimates the match from the publications' statistics on
-        ``source_id`` and picks the plan that fits. For a source behind 28% of a million
-        claims it walks the claims in list order and stops at the page's end (5 ms); for a
-        small one it starts from the publications. Matched against a recursive subquery it
-        hashed every citation of the big source's claims and sorted them: 3.7 s.
+        ``source_id`` and picks the plan that fits. For a big source it walks the claims in
+        list order and stops at the page's end; for a small one it starts from the
+        publications. Matched against a recursive subquery it hashed every citation of the
+        big source's claims and sorted them.
         """
         Source = apps.get_model("sources", "Source")
         Citation = apps.get_model("claims", "Citation")
@@ -278,8 +274,8 @@ class ClaimQuerySet(MarkedQuerySet):
 
         Usually a few: their ids are read first, newest change first along the index on
         ``updated_at``, and given as a list. Matched in list order instead, PostgreSQL
-        expected 1% of the claims to match where 46 of a million did, and walked the whole
-        list to find them (726 ms). Past ``FEW_INVOLVEMENTS``, the plain condition.
+        expected 1% of the claims to match where a few dozen did, and walked the whole list
+        to find them. Past ``FEW_INVOLVEMENTS``, the plain condition.
         """
         recent = self.model._default_manager.filter(updated_at__gte=moment)
         few = list(

@@ -1,7 +1,7 @@
 """Writing many new rows at once: ``bulk_create``'s contract, through COPY on PostgreSQL.
 
-``bulk_create`` builds one INSERT with a parameter per value; for 15,000 citations that
-building took twice as long as PostgreSQL inserting them. ``copy_create`` sends the same
+``bulk_create`` builds one INSERT with a parameter per value; for a bulk load, building it
+took longer than PostgreSQL inserting the rows. ``copy_create`` sends the same
 values as a COPY stream instead: defaults and conversions are Django's (each field's own
 ``pre_save`` and ``get_db_prep_save``, skipped only for a str, int, bool, None or uuid, which
 they return unchanged), and the ``auto_now`` stamps are the one time of the write, as in one

@@ -3,10 +3,10 @@
 ``uuid7`` (RFC 9562, version 7): 48 bits of Unix time in milliseconds, then 74 random bits.
 Records created together get neighbouring uuids, so the unique index on ``uuid`` grows at its
 right edge like the primary key's instead of taking each new row on a random leaf page. With
-version 4 uuids, a bulk load of 5,000 claims and 15,000 citations touched a leaf of the
-citations' 3,000,000-entry uuid index per row: right after a checkpoint, 79 MB of write-ahead
-log (each page written whole the first time it changes) against 16 MB, and 0.32-0.40 s of
-COPY against 0.20-0.22 s. Python has ``uuid.uuid7`` from 3.14; this is the same layout.
+version 4 uuids, a bulk load touched a different leaf of the uuid index for every row, and
+right after a checkpoint each such page is written whole to the write-ahead log: several times
+the log and a slower load (bench/README.md). Python has ``uuid.uuid7`` from 3.14; this is the
+same layout.
 
 The time in a uuid is when the record was created, as ``created_at`` says already.
 """

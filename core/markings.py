@@ -109,9 +109,8 @@ def marking_q(user, model, path: str = "") -> Q | None:
     condition: the role part is decided here, a user in no group has no sharing-group part,
     and the sharing part names the group ids as constants, which PostgreSQL estimates from
     its statistics. With a subquery instead, it charged the subquery's cost once per row it
-    would look up by key, and scanned instead: every publication for a page's citations
-    (70-100 ms a page at 300,000 publications, 3.6 ms this way), every claim of a district's
-    units (0.4 s a page at a million claims, 0.16 s this way).
+    would look up by key, and scanned instead: every publication for a page's citations,
+    every claim of a district's units (measured in bench/README.md).
     """
     prefix = f"{path}__" if path else ""
     signature = marking_signature(user)

@@ -52,14 +52,14 @@ def fetch_together(
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of each query, the compiled ones of a database sent in one round trip.
 
-    A page of claims reads nine kinds of related rows; waiting for each answer in turn was
-    about 1 ms a query on a busy 2-core machine, more than most of them take to run. With
+    A page of claims reads nine kinds of related rows; waiting for each answer in turn cost
+    more than most of them take to run. With
     Django's default client-side binding, psycopg sends several statements in one message and
     reads their results in turn (``nextset``); with server-side binding, one at a time.
 
     Values of the PostgreSQL types named in ``as_text`` (``"timestamptz"``) come back as the
-    text PostgreSQL sent, for a caller that only prints them: parsing ~300 timestamps into
-    datetimes and formatting them back was a tenth of a list page's Python. The ORM's path
+    text PostgreSQL sent, for a caller that only prints them: parsing a page's timestamps
+    into datetimes only to format them back was a sizeable part of its Python. The ORM's path
     (another database) returns them as usual.
     """
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -94,7 +94,7 @@ class CompiledRows:
 
     ``build(ids, *args)`` makes the query, filtering on ``__in_array=ids``
     (``core.lookups``). A page of claims reads its related rows with such queries; through
-    the ORM each cost about 1 ms to build and compile, every time, for the same SQL. On
+    the ORM each was built and compiled again every time, for the same SQL. On
     PostgreSQL the SQL is compiled on first use, with the ids as its one array parameter, and
     then only run; anything else (another database, rows that need conversion) takes the
     ORM's path. A query that depends on more than the ids (a reader's marking rule) names

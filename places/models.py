@@ -98,9 +98,9 @@ class LocationAncestor(
     """One pair (place, a place it is inside or itself) of the places' closure table.
 
     "Claims at Ukraine or anywhere inside it" is the index range ``ancestor_id = Ukraine``
-    (38,000 places at a million claims) that PostgreSQL estimates from its statistics; with a
-    recursive query it guessed a few hundred places, joined them to 800,000 claims and sorted
-    them (8 s for the first page). Derived from ``Location.parent`` (``Location.save()`` keeps
+    that PostgreSQL estimates from its statistics; with a recursive query it guessed a few
+    hundred places where tens of thousands matched, joined them to most claims and sorted
+    them. Derived from ``Location.parent`` (``Location.save()`` keeps
     it, bulk paths call ``LocationAncestor.objects.rebuild()``), so it has no history and no
     admin. As ``units.UnitAncestor``.
     """

@@ -21,7 +21,7 @@ def orbat_path_rows(units: "list[int] | models.QuerySet") -> models.QuerySet:
     """Each unit's chain, from itself up, as short names (abbreviation, else name): of the
     unit ids ``units`` (``in_array``) or of the units a subquery selects."""
     # Each ancestor's name by its primary key, row by row: as a JOIN, PostgreSQL hashed
-    # all 20,000 units for ~500 rows (5 ms against 2.7 ms at a million claims).
+    # every unit for a page's few hundred rows.
     label = (
         apps.get_model("units", "Unit")
         .objects.filter(pk=OuterRef("ancestor_id"))

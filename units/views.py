@@ -8,7 +8,7 @@ from django.views.generic import DetailView
 from core.views import AnalystPageMixin, RecordSectionsMixin
 from units.models import Unit
 
-# A top-level unit has some 15,000 units below it at scale: listing them all took 1.3 s. The
+# A top-level unit has thousands of units below it at scale, too many to list on a page. The
 # tree shows as many levels as fit in this many rows (at least the direct subordinates).
 MAX_TREE_ROWS = 300
 

@@ -2,8 +2,8 @@
 
 A page of 50 claims carries ~150 citations with their publication and source, ~100 unit
 involvements, places, topics and links: about 1,400 related records. Loading them as model
-instances and walking them field by field through nested DRF serializers was ~100 ms of a
-page at a million claims, against ~30 ms for all of its SQL. Here each kind of related row
+instances and walking them field by field through nested DRF serializers cost several times
+all of the page's SQL. Here each kind of related row
 is one ``values()`` query keyed by claim, and each record is a dict built in one expression.
 
 The output is exactly ``ClaimSerializer``'s for a list (``evidence_lines`` null);
@@ -54,8 +54,8 @@ def _decimal(model, name: str):
 def _datetime_formatter():
     """DRF's ``DateTimeField().to_representation`` for the values of one request.
 
-    DRF looks up the current time zone for every value (a context-variable read each time:
-    15 % of a list page's Python for its ~400 timestamps); it is read once here. Other output
+    DRF looks up the current time zone for every value (a context-variable read each time,
+    visible in a list page's profile); it is read once here. Other output
     formats than ISO 8601 keep DRF's own code."""
     if api_settings.DATETIME_FORMAT.lower() != ISO_8601:
         return serializers.DateTimeField().to_representation

@@ -33,8 +33,8 @@ class ClaimViewSet(DomainViewSet):
     def get_queryset(self):
         if self.renders_rows():
             # ``render_claims`` reads the related rows itself, as plain values: no prefetches
-            # (building ``with_related``'s marking-aware querysets only to drop them cost
-            # 3-4 ms of every list and detail).
+            # (building ``with_related``'s marking-aware querysets only to drop them was a
+            # cost on every list and detail).
             return self.visible_queryset().select_related("created_by", "updated_by")
         return super().get_queryset()
 
@@ -60,7 +60,7 @@ class ClaimViewSet(DomainViewSet):
             return super()._reload(serializer)
         # The answer is rendered from rows (``write_answer``): the claim's own row is all
         # there is to re-read (its stored corroboration changed in the write). Re-reading it
-        # with every prefetch for the serializer cost ten queries and ~30 ms of a create.
+        # with every prefetch for the serializer cost ten queries more.
         claim = self.visible_queryset().select_related("created_by", "updated_by")
         serializer.instance = claim.get(pk=serializer.instance.pk)
         self._etag_instance = serializer.instance

@@ -104,10 +104,10 @@ ASGI_APPLICATION = "config.asgi.application"
 POSTGRESQL_ENGINE = "django.db.backends.postgresql"
 # Planner settings for an OLTP app on SSD storage, sent with every PostgreSQL connection:
 # - jit off: JIT compiles any plan whose estimated cost is high, and recursive queries
-#   (evidence chains, ORBAT) are estimated far above what they read; compiling took
-#   240 ms for a 10 ms query at 1,000,000 claims.
+#   (evidence chains, ORBAT) are estimated far above what they read, so compiling cost
+#   many times the query itself.
 # - random_page_cost 1.1 (the default 4 prices disks that seek): at 4, the evidence of a
-#   few hundred claims was joined by scanning all 300,000 publications (128 ms, now 31 ms).
+#   few hundred claims was joined by scanning every publication instead of by index.
 PLANNER_OPTIONS = "-c jit=off -c random_page_cost=1.1"
 
 

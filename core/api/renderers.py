@@ -15,8 +15,8 @@ _LINE_SEPARATOR, _PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
 class FastJSONRenderer(JSONRenderer):
     """DRF's ``JSONRenderer``, the same bytes, written by orjson.
 
-    A page of 50 claims is ~230 kB of JSON: ``json.dumps`` with DRF's encoder took 6 ms of it
-    (about 6 % of the request at a million claims), orjson 0.4 ms. Everything orjson does not
+    Encoding a page of claims with ``json.dumps`` and DRF's encoder was a visible share of the
+    request; orjson writes the same bytes in a fraction of it. Everything orjson does not
     write itself (dates, decimals, lazy translations, querysets, …) goes through DRF's own
     ``JSONEncoder.default``; indented output (the browsable API, ``; indent=4``), ASCII-only
     output and anything orjson refuses (integers beyond 64 bits) are left to DRF's renderer.
