@@ -74,7 +74,7 @@ class RecordSectionsMixin:
     order they were added, as ``sections`` (template names) after the page's own context."""
 
     request: HttpRequest
-    object: Model
+    object: Any  # the record of the page (DetailView sets it)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]

@@ -1,6 +1,7 @@
 """Admin for places and their aliases."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import BaseAdmin, BaseTabularInline
@@ -39,6 +40,6 @@ class LocationAdmin(BaseAdmin):
     )
     inlines = (LocationAliasInline, ChildLocationInline)
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         # ``Location.__str__`` names the parent: JOIN it for autocompletes and choices.
         return super().get_queryset(request).select_related("parent")

@@ -24,5 +24,7 @@ class LocationFilterSet(BaseFilterSet):
         model = Location
         fields = ["search", "kind", "country", "parent", "within"]
 
-    def filter_within(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
+    def filter_within(
+        self, queryset: QuerySet[Location], name: str, value: Location
+    ) -> QuerySet[Location]:
         return queryset.filter(pk__in=Location.objects.inside(value.pk)).exclude(pk=value.pk)

@@ -9,6 +9,6 @@ class LocationQuerySet(ClosureKeptQuerySet):
 
     closure_model = "places.LocationAncestor"
 
-    def with_related(self, user=None):
+    def with_related(self, user: object = None) -> "LocationQuerySet":
         """What a list of places shows: the parent and aliases."""
         return self.select_related("parent").prefetch_related("aliases")

@@ -1,6 +1,6 @@
 """Analyst pages of places."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.views.generic import DetailView
 
@@ -8,8 +8,14 @@ from core.views import AnalystPageMixin, RecordSectionsMixin
 
 from .models import Location
 
+if TYPE_CHECKING:
+    # Django's generic views are generic in the stubs only.
+    LocationView = DetailView[Location]
+else:
+    LocationView = DetailView
 
-class LocationDetailView(AnalystPageMixin, RecordSectionsMixin, DetailView):
+
+class LocationDetailView(AnalystPageMixin, RecordSectionsMixin, LocationView):
     """``/locations/<id>/``: where the place is, what is inside it, and the sections other apps
     add (the claims there)."""
 

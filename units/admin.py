@@ -1,5 +1,7 @@
 """Admin for military units: the order of battle, names and honorific titles."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
@@ -34,8 +36,8 @@ class ChildUnitForm(forms.ModelForm):
         self.fields["country"].required = False
         self.fields["country"].widget = forms.HiddenInput()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         if not cleaned.get("country"):
             # On the add page the parent is the unit being created, its country just typed.
             cleaned["country"] = self.parent.country

@@ -61,7 +61,9 @@ class UnitBranch(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Unit(HierarchyMixin, ClosureTreeMixin, ArchivableModel, TrackedModel):
+# The closure's related managers (ancestor_rows, descendant_rows) come from a base the
+# django-stubs plugin cannot see (``closure_of``).
+class Unit(HierarchyMixin, ClosureTreeMixin, ArchivableModel, TrackedModel):  # type: ignore[django-manager-missing]
     """A military formation with its parent in the order of battle (ORBAT)."""
 
     Echelon = UnitEchelon
@@ -146,7 +148,8 @@ class Unit(HierarchyMixin, ClosureTreeMixin, ArchivableModel, TrackedModel):
 
 
 class UnitAncestor(
-    closure_of(
+    # mypy cannot follow a base made by a call (``closure_of`` builds it at import).
+    closure_of(  # type: ignore[misc]
         "units.Unit",
         "unit",
         indexes=(

@@ -52,7 +52,9 @@ def joined_paths(rows: list[dict]) -> dict[int, str]:
 _PATHS = CompiledRows(orbat_path_rows)
 
 
-class UnitQuerySet(VisibleQuerySet, ClosureKeptQuerySet):
+# django-stubs gives each queryset class's as_manager its own return type, so two bases'
+# differ; the manager built is the subclass's, as at run time.
+class UnitQuerySet(VisibleQuerySet, ClosureKeptQuerySet):  # type: ignore[override]
     """Queryset of units; subtrees and ancestor chains come from the closure table
     (``UnitAncestor``), ``ancestors_of`` and ``ancestor_ids`` from ``TreeQuerySet`` on top."""
 

@@ -93,7 +93,7 @@ class DomainViewSet(viewsets.ModelViewSet):
     """
 
     permission_classes = [DomainModelPermissions]
-    brief_serializer_class = None
+    brief_serializer_class: type[serializers.BaseSerializer] | None = None
 
     # -- reading
 

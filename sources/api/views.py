@@ -44,7 +44,7 @@ class SourceViewSet(DomainViewSet):
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
     # core.api.viewsets.DomainViewSet leaves brief_serializer_class unannotated (None).
-    brief_serializer_class = SourceSummarySerializer  # type: ignore[assignment]
+    brief_serializer_class = SourceSummarySerializer
     filterset_class = SourceFilterSet
 
 
@@ -54,7 +54,7 @@ class PublicationViewSet(DomainViewSet):
     queryset = Publication.objects.all()
     serializer_class = PublicationSerializer
     # See SourceViewSet.brief_serializer_class.
-    brief_serializer_class = PublicationSummarySerializer  # type: ignore[assignment]
+    brief_serializer_class = PublicationSummarySerializer
     filterset_class = PublicationFilterSet
 
     def get_queryset(self):

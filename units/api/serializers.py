@@ -31,7 +31,9 @@ class UnitSerializer(StampedModelSerializer):
     (``UnitViewSet.prepare_page``), never from a query per unit.
     """
 
-    parent = SummaryRelatedField(
+    # DRF's stubs type ``Field.parent`` (the serializer a field is bound to) for every
+    # subclass, so a field named parent reads as a clash.
+    parent = SummaryRelatedField(  # type: ignore[assignment]
         UnitSummarySerializer, queryset=Unit.objects.all(), allow_null=True, required=False
     )
     ancestors = serializers.SerializerMethodField()
@@ -66,7 +68,7 @@ class UnitSerializer(StampedModelSerializer):
 
     def get_ancestors(self, unit: Unit) -> list[dict]:
         """The chain of command above the unit, nearest first."""
-        return UnitSummarySerializer(self._chain(unit)[1:], many=True).data
+        return list(UnitSummarySerializer(self._chain(unit)[1:], many=True).data)
 
     def get_orbat_path(self, unit: Unit) -> str:
         """ "30th MRB › 2nd CAA › Central MD"."""
