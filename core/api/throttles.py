@@ -28,7 +28,12 @@ class AddressThrottle(SimpleRateThrottle):
         self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
-        return self.wait() if len(self.history) >= self.num_requests else None
+        if len(self.history) < self.num_requests:
+            return None
+        # DRF's wait() is None when the history is longer than the rate (a rate lowered
+        # since): still blocked, for the whole window.
+        wait = self.wait()
+        return float(self.duration) if wait is None else wait
 
     def record(self, request: Request) -> None:
         """Count one more request of the address."""
