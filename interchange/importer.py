@@ -32,6 +32,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.dateparse import parse_datetime
@@ -72,6 +73,9 @@ from .document import (
     TOPIC_FIELDS,
     UNIT_FIELDS,
 )
+
+# Authors the importer creates must have names an account could have.
+_USERNAME = UnicodeUsernameValidator()
 
 HEADER_FIELDS = {"format", "version", "exported_at", "files_embedded"}
 
@@ -560,10 +564,26 @@ class Importer:
             setattr(obj, name, value)
 
     def _user(self, value: Any) -> int | None:
-        """A user named in the document; authors unknown here are dropped silently."""
+        """The author a document names, by username. An author unknown here is created as an
+        inactive account without a password or role, so the record keeps who made it (a
+        round trip into an empty database loses no authorship) and nobody can log in as
+        them until an administrator gives the account a password and a role. A name that is
+        not a valid username is kept out (None)."""
         if value in (None, ""):
             return None
-        return self.usernames.get(str(value))
+        name = str(value)
+        if name not in self.usernames:
+            try:
+                _USERNAME(name)
+            except ValidationError:
+                return None
+            if len(name) > get_user_model()._meta.get_field("username").max_length:
+                return None
+            author = get_user_model()(username=name, is_active=False)
+            author.set_unusable_password()
+            author.save()
+            self.usernames[name] = author.pk
+        return self.usernames[name]
 
     def _upsert(
         self,
@@ -667,7 +687,9 @@ class Importer:
                     raise _RecordFailed
                 values[name] = parsed
         for name in ("created_by", "updated_by"):
-            if record.get(name):
+            # Named or null, the document's author stands: a record exported without one
+            # (written by a loader) is not credited to whoever imports it.
+            if name in record:
                 values[f"{name}_id"] = self._user(record[name])
         version = record.get("version")
         if isinstance(version, int) and not isinstance(version, bool) and version > 0:
