@@ -2,8 +2,14 @@
 
 Each test reproduces one report of the testers first."""
 
+import datetime as dt
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+
+from claims.models import Claim
+from tests.factories import ClaimFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +46,9 @@ def test_updated_since_compares_moments_whatever_their_offset(editor_api):
     """GIVEN a claim changed just now
     WHEN the list asks for what changed since an hour ago, written at +05:30 or in UTC
     THEN both answers hold the claim, and a moment in the future finds nothing."""
-    from tests.factories import ClaimFactory
 
     claim = ClaimFactory()
     stamp = claim.updated_at
-    import datetime as dt
 
     earlier = stamp - dt.timedelta(hours=1)
     for moment in (
@@ -95,7 +99,6 @@ def test_an_unreadable_import_body_keeps_the_documented_400(editor_api, body, co
 
 
 def test_an_uploaded_document_nested_too_deep_is_a_400_naming_the_file(editor_api):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("deep.json", DEEP_OBJECT.encode(), "application/json")
     response = editor_api.post("/api/import/", {"file": upload}, format="multipart")
@@ -110,7 +113,6 @@ def test_an_uploaded_document_nested_too_deep_is_a_400_naming_the_file(editor_ap
 @pytest.mark.parametrize("field", ["shared_with", "sharing_groups"])
 @pytest.mark.parametrize("path", ["/api/claims/", "/api/publications/"])
 def test_a_nul_byte_in_a_sharing_name_is_a_400_naming_the_field(editor_api, field, path):
-    from tests.factories import ClaimFactory, PublicationFactory
 
     record = ClaimFactory() if path == "/api/claims/" else PublicationFactory()
     response = editor_api.patch(f"{path}{record.pk}/", {field: ["ed\x00itor"]})
@@ -119,7 +121,6 @@ def test_a_nul_byte_in_a_sharing_name_is_a_400_naming_the_field(editor_api, fiel
 
 
 def test_a_paragraph_beyond_the_column_is_a_400_on_citations(editor_api):
-    from tests.factories import ClaimFactory, PublicationFactory
 
     body = {
         "claim": ClaimFactory().pk,
@@ -134,8 +135,6 @@ def test_a_paragraph_beyond_the_column_is_a_400_on_citations(editor_api):
 
 
 def test_a_paragraph_beyond_the_column_is_a_400_on_a_claim_with_citations(editor_api):
-    from claims.models import Claim
-    from tests.factories import PublicationFactory
 
     body = {
         "title": "A strike on a depot",

@@ -3,7 +3,11 @@ app serves again as soon as it is back (issue: hardening)."""
 
 import pytest
 from django.db import connection
+from django.urls import path
 from rest_framework.test import APIClient
+
+from core.models import ApiToken
+from core.views import server_error
 
 
 @pytest.fixture
@@ -29,7 +33,6 @@ def _client(token_key: str | None = None) -> APIClient:
 
 @pytest.fixture
 def token_key(transactional_db, editor) -> str:
-    from core.models import ApiToken
 
     _token, key = ApiToken.issue(editor, "notebook")
     return key
@@ -74,9 +77,6 @@ def test_the_api_serves_again_once_the_database_is_back(token_key):
 
 
 def test_other_server_errors_stay_500_without_retry_after(transactional_db, settings):
-    from django.urls import path
-
-    from core.views import server_error
 
     def broken(request):
         raise RuntimeError("a bug")

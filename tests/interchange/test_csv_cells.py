@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from claims.models import Claim
 from interchange.csv import claim_csv_lines, document_from_csv
 from tests.factories import ClaimFactory
 
@@ -25,7 +26,6 @@ RUNNABLE = [
 
 
 def _export(user) -> str:
-    from claims.models import Claim
 
     return "".join(claim_csv_lines(Claim.objects.all(), user=user))
 
